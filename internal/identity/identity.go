@@ -1,0 +1,115 @@
+// Package identity names who is calling: the authenticated principal that every domain method
+// receives, and the typed identifiers (account ids, ARNs, access key ids) that appear in it.
+//
+// A Principal is built once per request by the authentication layer (root keys, IAM access keys,
+// STS session tokens) and is read-only afterwards. Domain packages never look at HTTP; they take a
+// *Principal and decide through the policy engine.
+package identity
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/sluicehq/sluice/internal/secret"
+)
+
+// AccountID is a 12-digit AWS account id.
+type AccountID string
+
+// ARN is an Amazon Resource Name, e.g. arn:aws:iam::123456789012:role/app.
+type ARN string
+
+// AccessKeyID identifies a credential: AKIA… for long-term keys, ASIA… for temporary ones.
+type AccessKeyID string
+
+// Type is the kind of principal, with CloudTrail's names.
+type Type int
+
+const (
+	Anonymous   Type = iota // unsigned request; zero value so an unset principal is anonymous
+	Root                    // the account root (Sluice's bootstrap keys)
+	IAMUser                 // an IAM user's access key
+	AssumedRole             // an STS role session
+	WebIdentityUser
+)
+
+func (t Type) String() string {
+	switch t {
+	case Root:
+		return "Root"
+	case IAMUser:
+		return "IAMUser"
+	case AssumedRole:
+		return "AssumedRole"
+	case WebIdentityUser:
+		return "WebIdentityUser"
+	default:
+		return "Anonymous"
+	}
+}
+
+// Tag is a key/value pair on a principal (role tags, session tags).
+type Tag struct {
+	Key, Value string
+}
+
+// Session describes role-session credentials. It is nil for root and IAM users.
+type Session struct {
+	RoleARN        ARN    // with path: arn:aws:iam::123456789012:role/path/name
+	RoleID         string // AROA…
+	RoleName       string
+	Name           string // RoleSessionName
+	IssuedAt       time.Time
+	Expires        time.Time
+	SourceIdentity string
+	Tags           []Tag
+}
+
+// Principal is an authenticated caller.
+type Principal struct {
+	Type        Type
+	Account     AccountID
+	ARN         ARN    // arn:aws:iam::acct:root, …:user/name, arn:aws:sts::acct:assumed-role/role/session
+	ID          string // CloudTrail principalId / aws:userid: account id, AIDA…, AROA…:session
+	UserName    string // IAM user name (users only)
+	AccessKeyID AccessKeyID
+	Session     *Session
+}
+
+// RootARN returns the ARN of an account's root principal.
+func RootARN(account AccountID) ARN { return ARN("arn:aws:iam::" + string(account) + ":root") }
+
+// NewRoot returns the root principal of account, authenticated with key.
+func NewRoot(account AccountID, key AccessKeyID) *Principal {
+	return &Principal{Type: Root, Account: account, ARN: RootARN(account), ID: string(account), AccessKeyID: key}
+}
+
+type ctxKey struct{}
+
+// NewContext returns a context carrying p.
+func NewContext(ctx context.Context, p *Principal) context.Context {
+	return context.WithValue(ctx, ctxKey{}, p)
+}
+
+// FromContext returns the principal of the request, or nil.
+func FromContext(ctx context.Context) *Principal {
+	p, _ := ctx.Value(ctxKey{}).(*Principal)
+	return p
+}
+
+// Credential is what an access key id resolves to: the secret that signs its requests and the
+// principal it authenticates as.
+type Credential struct {
+	Secret    secret.Value
+	Principal *Principal
+}
+
+// Errors a credential resolver returns. The server maps them to each protocol's error codes
+// (InvalidClientTokenId, InvalidAccessKeyId, UnrecognizedClientException, ExpiredToken, InvalidToken).
+var (
+	ErrUnknownAccessKey = errors.New("unknown access key id")
+	ErrInvalidToken     = errors.New("invalid session token")
+	ErrExpiredToken     = errors.New("expired session token")
+	ErrInactiveKey      = errors.New("inactive access key")
+)
