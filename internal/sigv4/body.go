@@ -1,0 +1,42 @@
+package sigv4
+
+import (
+	"io"
+	"net/http"
+)
+
+// Body is the request body as the handler must read it after Verify: the buffered body, the
+// body checked against its SHA-256, the body as is, or the decoded aws-chunked payload. It
+// reports authentication failures found in the body as *Error from Read; the handler must read
+// to io.EOF and treat any error as a failed request.
+type Body struct {
+	r       io.Reader
+	src     io.ReadCloser
+	chunked *chunkReader
+	length  int64
+}
+
+// Read reads the (decoded, verified) payload.
+func (b *Body) Read(p []byte) (int, error) { return b.r.Read(p) }
+
+// Close closes the underlying request body.
+func (b *Body) Close() error {
+	if b.src != nil {
+		return b.src.Close()
+	}
+	return nil
+}
+
+// DecodedLength is the length of the payload the handler will read: x-amz-decoded-content-length
+// for aws-chunked bodies, otherwise the request's Content-Length; -1 when unknown.
+func (b *Body) DecodedLength() int64 { return b.length }
+
+// Trailers returns the trailing headers of an aws-chunked body once Read has returned io.EOF
+// (keys in canonical form, e.g. "X-Amz-Checksum-Crc32"); nil before that and for other bodies.
+// x-amz-trailer-signature is not included.
+func (b *Body) Trailers() http.Header {
+	if b.chunked != nil && b.chunked.done && b.chunked.err == nil {
+		return b.chunked.trailers
+	}
+	return nil
+}
