@@ -125,11 +125,11 @@ func (v *Verifier) signingKey(akid string, s Scope, secret []byte) [32]byte {
 type payloadMode int
 
 const (
-	modeBuffered payloadMode = iota + 1 // body read and hashed here
-	modeHash                            // hex SHA-256 checked while streaming
-	modeUnsigned                        // passed through
-	modeChunkedSigned                   // aws-chunked with chunk signatures
-	modeChunkedUnsigned                 // aws-chunked without signatures, with trailer
+	modeBuffered        payloadMode = iota + 1 // body read and hashed here
+	modeHash                                   // hex SHA-256 checked while streaming
+	modeUnsigned                               // passed through
+	modeChunkedSigned                          // aws-chunked with chunk signatures
+	modeChunkedUnsigned                        // aws-chunked without signatures, with trailer
 )
 
 func isHexSHA256(s string) bool {
