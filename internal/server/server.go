@@ -1,0 +1,344 @@
+// Package server is Sluice's one HTTP listener: it gives every request an id, authenticates it
+// (SigV4 → principal), routes it by the service named in its credential scope to that service's
+// protocol adapter, and logs and counts it. Sluice's own endpoints live under /_sluice/.
+//
+// The server decides nothing about authorization: adapters hand the principal to domain services,
+// which ask the policy engine.
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"log/slog"
+	"mime"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/sluicehq/sluice/internal/awsproto"
+	"github.com/sluicehq/sluice/internal/identity"
+	"github.com/sluicehq/sluice/internal/sigv4"
+)
+
+// CredentialResolver finds the secret and principal behind an access key id (and session token,
+// for temporary credentials). It returns identity.ErrUnknownAccessKey when the key is not its
+// own, so resolvers can be chained.
+type CredentialResolver interface {
+	Lookup(ctx context.Context, id identity.AccessKeyID, sessionToken string) (*identity.Credential, error)
+}
+
+// Config is everything the server needs; the daemon package fills it in.
+type Config struct {
+	Account identity.AccountID
+	Region  string
+	Logger  *slog.Logger
+	// Credentials are tried in order; the first that knows the key answers.
+	Credentials []CredentialResolver
+	// Services by signing name ("sts", "iam", …).
+	Services map[string]awsproto.Handler
+	// Health reports whether dependencies (the store) are usable.
+	Health func(ctx context.Context) error
+	// Internal serves /_sluice/ paths other than health and metrics (login, native API…); optional.
+	Internal http.Handler
+	Metrics  *Metrics
+	// MaxBody caps bodies of non-S3 requests (default 10 MiB).
+	MaxBody int64
+	Now     func() time.Time
+}
+
+// Server is the http.Handler of Sluice.
+type Server struct {
+	cfg      Config
+	verifier *sigv4.Verifier
+	ready    atomic.Bool
+	mux      *http.ServeMux
+}
+
+// New returns a server that is not yet ready; call SetReady once the store is open and migrated.
+func New(cfg Config) *Server {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.MaxBody == 0 {
+		cfg.MaxBody = 10 << 20
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Metrics == nil {
+		cfg.Metrics = NewMetrics()
+	}
+	s := &Server{cfg: cfg}
+	s.verifier = sigv4.NewVerifier(&sigv4.Options{Now: cfg.Now, MaxBody: cfg.MaxBody})
+	s.mux = http.NewServeMux()
+	s.mux.HandleFunc("GET /_sluice/health", s.health)
+	s.mux.Handle("GET /_sluice/metrics", cfg.Metrics.Handler())
+	if cfg.Internal != nil {
+		s.mux.Handle("/_sluice/", cfg.Internal)
+	}
+	return s
+}
+
+// SetReady marks the server ready (true) or draining/not started (false); health follows it.
+func (s *Server) SetReady(ready bool) { s.ready.Store(ready) }
+
+func (s *Server) health(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	if !s.ready.Load() {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		w.Write([]byte(`{"status":"unavailable"}` + "\n"))
+		return
+	}
+	if s.cfg.Health != nil {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := s.cfg.Health(ctx); err != nil {
+			s.cfg.Logger.Warn("health check failed", "err", err)
+			w.WriteHeader(http.StatusServiceUnavailable)
+			w.Write([]byte(`{"status":"unavailable"}` + "\n"))
+			return
+		}
+	}
+	w.Write([]byte(`{"status":"ok"}` + "\n"))
+}
+
+// newRequestID returns a random id in the UUID layout AWS uses for non-S3 services.
+func newRequestID() string {
+	var b [16]byte
+	rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	var out [36]byte
+	hex.Encode(out[0:8], b[0:4])
+	out[8] = '-'
+	hex.Encode(out[9:13], b[4:6])
+	out[13] = '-'
+	hex.Encode(out[14:18], b[6:8])
+	out[18] = '-'
+	hex.Encode(out[19:23], b[8:10])
+	out[23] = '-'
+	hex.Encode(out[24:], b[10:])
+	return string(out[:])
+}
+
+// unsignedSTSActions may arrive without a signature (spec §1.2).
+var unsignedSTSActions = map[string]bool{"AssumeRoleWithWebIdentity": true, "AssumeRoleWithSAML": true}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, "/_sluice/") {
+		s.mux.ServeHTTP(w, r)
+		return
+	}
+	start := s.cfg.Now()
+	rec := &recorder{ResponseWriter: w}
+	c := &awsproto.Call{RequestID: newRequestID(), Region: s.cfg.Region}
+	s.cfg.Metrics.inFlight.Inc()
+	defer func() {
+		s.cfg.Metrics.inFlight.Dec()
+		if p := recover(); p != nil {
+			if p == http.ErrAbortHandler {
+				panic(p)
+			}
+			s.cfg.Logger.Error("panic serving request", "request_id", c.RequestID, "panic", p)
+			if !rec.wroteHeader {
+				c.Fail(rec, r, errors.New("panic"))
+			}
+		}
+		s.finish(c, r, rec, start)
+	}()
+	s.serveAWS(rec, r, c)
+}
+
+func (s *Server) serveAWS(w http.ResponseWriter, r *http.Request, c *awsproto.Call) {
+	auth, err := sigv4.Parse(r)
+	var se *sigv4.Error
+	switch {
+	case err == nil:
+		c.Service = awsproto.ServiceNamed(auth.Scope.Service)
+		if c.Service == nil || s.cfg.Services[c.Service.Name] == nil {
+			c.Service = guessService(r)
+			c.Fail(w, r, awsproto.Errorf(http.StatusBadRequest, unknownServiceCode(c.Service),
+				"Sluice does not serve the service %q named in the credential scope", auth.Scope.Service))
+			return
+		}
+		c.Region = auth.Scope.Region
+	case errors.As(err, &se) && se.Code == sigv4.ErrMissingAuthentication:
+		c.Service = guessService(r)
+		if !s.allowUnsigned(r, c) {
+			c.Fail(w, r, authFailure(c.Service, err, ""))
+			return
+		}
+		c.Principal = &identity.Principal{Type: identity.Anonymous}
+		if c.Body == nil {
+			c.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBody)
+		}
+		s.dispatch(w, r, c)
+		return
+	default:
+		c.Service = guessService(r)
+		c.Fail(w, r, authFailure(c.Service, err, ""))
+		return
+	}
+
+	cred, err := s.lookup(r.Context(), identity.AccessKeyID(auth.AccessKeyID), auth.SecurityToken)
+	if err != nil {
+		c.Fail(w, r, authFailure(c.Service, err, identity.AccessKeyID(auth.AccessKeyID)))
+		return
+	}
+	c.Principal = cred.Principal
+	body, err := s.verifier.Verify(r, auth, []byte(cred.Secret.Reveal()))
+	if err != nil {
+		c.Fail(w, r, authFailure(c.Service, err, identity.AccessKeyID(auth.AccessKeyID)))
+		return
+	}
+	c.Body = body
+	s.dispatch(w, r, c)
+}
+
+func (s *Server) dispatch(w http.ResponseWriter, r *http.Request, c *awsproto.Call) {
+	ctx := identity.NewContext(awsproto.WithCall(r.Context(), c), c.Principal)
+	s.cfg.Services[c.Service.Name].ServeAWS(w, r.WithContext(ctx), c)
+}
+
+// allowUnsigned reports whether an unsigned request may proceed: STS web-identity and SAML calls
+// (decided by their Action, spec §1.2), and anonymous S3 requests, which the S3 service authorizes
+// against bucket policies. Everything else needs a signature.
+func (s *Server) allowUnsigned(r *http.Request, c *awsproto.Call) bool {
+	switch c.Service {
+	case awsproto.STS:
+		if s.cfg.Services["sts"] == nil {
+			return false
+		}
+		action := r.URL.Query().Get("Action")
+		if action == "" && r.Method == http.MethodPost {
+			// Peek at the form without consuming the body the adapter will read.
+			r.Body = http.MaxBytesReader(nil, r.Body, s.cfg.MaxBody)
+			if err := r.ParseForm(); err != nil {
+				return false
+			}
+			action = r.PostForm.Get("Action")
+			r.Body = http.NoBody
+			c.Body = strings.NewReader(r.PostForm.Encode())
+		}
+		return unsignedSTSActions[action]
+	case awsproto.S3:
+		return s.cfg.Services["s3"] != nil
+	}
+	return false
+}
+
+func (s *Server) lookup(ctx context.Context, id identity.AccessKeyID, token string) (*identity.Credential, error) {
+	for _, res := range s.cfg.Credentials {
+		cred, err := res.Lookup(ctx, id, token)
+		if errors.Is(err, identity.ErrUnknownAccessKey) {
+			continue
+		}
+		return cred, err
+	}
+	return nil, identity.ErrUnknownAccessKey
+}
+
+// guessService picks the protocol whose error shape an unauthenticated or unroutable request
+// should get: JSON when it names an X-Amz-Target, query for form posts and Action parameters,
+// S3's XML otherwise.
+func guessService(r *http.Request) *awsproto.Service {
+	if t := r.Header.Get("X-Amz-Target"); t != "" {
+		if strings.HasPrefix(t, awsproto.CloudTrail.TargetPrefix) {
+			return awsproto.CloudTrail
+		}
+		return awsproto.Glue
+	}
+	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if ct == "application/x-www-form-urlencoded" || r.URL.Query().Has("Action") {
+		return awsproto.STS
+	}
+	if ct == "application/json" && r.Method == http.MethodPost && !strings.Contains(strings.TrimPrefix(r.URL.Path, "/"), "/") && r.URL.Path != "/" {
+		return awsproto.LakeFormation
+	}
+	return awsproto.S3
+}
+
+func unknownServiceCode(svc *awsproto.Service) string {
+	switch svc.Protocol {
+	case awsproto.Query:
+		return "InvalidAction"
+	case awsproto.RESTXML:
+		return "InvalidRequest"
+	}
+	return "UnknownOperationException"
+}
+
+// finish logs and counts one request.
+func (s *Server) finish(c *awsproto.Call, r *http.Request, rec *recorder, start time.Time) {
+	elapsed := s.cfg.Now().Sub(start)
+	status := rec.status
+	if status == 0 {
+		status = http.StatusOK
+	}
+	svc, op := "unknown", c.Operation
+	if c.Service != nil {
+		svc = c.Service.Name
+	}
+	if op == "" || (c.Err != nil && (c.Err.Code == "InvalidAction" || c.Err.Code == "UnknownOperationException")) {
+		op = "unknown" // bounded label values: never a client-chosen name
+	}
+	s.cfg.Metrics.observe(svc, op, status, elapsed)
+
+	attrs := []slog.Attr{
+		slog.String("request_id", c.RequestID),
+		slog.String("service", svc),
+		slog.String("operation", c.Operation),
+		slog.Int("status", status),
+		slog.Duration("latency", elapsed),
+		slog.Int64("bytes_in", max(r.ContentLength, 0)),
+		slog.Int64("bytes_out", rec.bytes),
+		slog.String("remote", r.RemoteAddr),
+	}
+	if c.Principal != nil && c.Principal.ARN != "" {
+		attrs = append(attrs, slog.String("principal", string(c.Principal.ARN)))
+	}
+	level := slog.LevelInfo
+	if c.Err != nil {
+		attrs = append(attrs, slog.String("error_code", c.Err.Code))
+		if c.Internal != nil {
+			attrs = append(attrs, slog.String("error", c.Internal.Error()))
+		}
+		if c.Err.Status >= 500 {
+			level = slog.LevelError
+		}
+	}
+	s.cfg.Logger.LogAttrs(context.Background(), level, "request", attrs...)
+}
+
+// recorder captures the status and size of a response.
+type recorder struct {
+	http.ResponseWriter
+	status      int
+	bytes       int64
+	wroteHeader bool
+}
+
+func (r *recorder) WriteHeader(code int) {
+	if !r.wroteHeader {
+		r.status = code
+		r.wroteHeader = true
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *recorder) Write(b []byte) (int, error) {
+	if !r.wroteHeader {
+		r.WriteHeader(http.StatusOK)
+	}
+	n, err := r.ResponseWriter.Write(b)
+	r.bytes += int64(n)
+	return n, err
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer (flush, sendfile via ReadFrom).
+func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
