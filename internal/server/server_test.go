@@ -27,7 +27,6 @@ const (
 	secKey = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 )
 
-
 type who struct {
 	ARN    string `xml:"Arn"`
 	Action string `xml:"Action"`
