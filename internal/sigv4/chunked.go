@@ -401,8 +401,8 @@ func (c *chunkReader) final() error {
 		if !ok {
 			return c.fail(errChunk("trailer line is not name:value"))
 		}
-		name := strings.ToLower(strings.TrimSpace(string(k)))
-		val = bytes.TrimSpace(val)
+		name := strings.ToLower(string(bytes.Trim(k, " \t")))
+		val = bytes.Trim(val, " \t")
 		if name == "x-amz-trailer-signature" && c.trailerS {
 			sig = bytes.Clone(val)
 			if len(sig) != 64 {
