@@ -345,6 +345,7 @@ func parseCIDR(s string) (netip.Prefix, bool) {
 var dateLayouts = [...]string{
 	time.RFC3339Nano,
 	"2006-01-02T15:04Z07:00",
+	"2006-01-02T15:04",
 	"2006-01-02T15:04:05Z0700",
 	"2006-01-02T15:04:05",
 	"2006-01-02T15:04:05.999999999",
