@@ -91,3 +91,43 @@ func BenchmarkUpdate(b *testing.B)         { storetest.BenchmarkUpdate(b, benchS
 func BenchmarkUpdateParallel(b *testing.B) { storetest.BenchmarkUpdateParallel(b, benchStore(b)) }
 func BenchmarkGet(b *testing.B)            { storetest.BenchmarkGet(b, benchStore(b)) }
 func BenchmarkList(b *testing.B)           { storetest.BenchmarkList(b, benchStore(b)) }
+
+// TestSwallowedSerializationFailure: fn ignores the 40001 of its write and returns nil; Update
+// must still retry rather than report PostgreSQL's refusal to commit.
+func TestSwallowedSerializationFailure(t *testing.T) {
+	ctx := context.Background()
+	url := storetest.StartPostgres(t)
+	a, b := openAt(t, url, nil), openAt(t, url, nil)
+	set := func(s store.Store, v string) {
+		t.Helper()
+		if err := s.Update(ctx, func(tx store.Tx) error { _, err := tx.Put(ctx, "ns", "k", []byte(v)); return err }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	set(a, "0")
+	calls := 0
+	var swallowed error
+	err := a.Update(ctx, func(tx store.Tx) error {
+		calls++
+		r, err := tx.Get(ctx, "ns", "k")
+		if err != nil {
+			return err
+		}
+		if calls == 1 {
+			set(b, "other") // another replica commits a write to the row we read
+		}
+		if _, err := tx.Put(ctx, "ns", "k", append(r.Value, '+')); err != nil && swallowed == nil {
+			swallowed = err
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("Update: %v", err)
+	}
+	if calls != 2 || store.KindOf(swallowed) != store.Busy {
+		t.Errorf("fn ran %d times, first write failed with %v; want 2 runs after a Busy error", calls, swallowed)
+	}
+	if r, err := a.Get(ctx, "ns", "k"); err != nil || string(r.Value) != "other+" {
+		t.Errorf("k = %q, %v; want other+", r.Value, err)
+	}
+}
