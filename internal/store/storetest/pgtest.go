@@ -201,6 +201,10 @@ func MainWithPostgres(m *testing.M) int {
 		srv, err := LaunchPostgres(context.Background())
 		switch {
 		case errors.Is(err, ErrNoPostgres):
+			// Say it once for the package, loudly; StartPostgres then skips (or fails) each test.
+			fmt.Fprintln(os.Stderr, missingMessage(err))
+			os.Setenv(envMissing, err.Error())
+			defer os.Unsetenv(envMissing)
 		case err != nil:
 			fmt.Fprintf(os.Stderr, "storetest: starting PostgreSQL: %v\n", err)
 			return 1
@@ -226,14 +230,13 @@ func StartPostgres(tb testing.TB) string {
 	ctx := context.Background()
 	base := os.Getenv(EnvPostgresURL)
 	if base == "" {
+		if why := os.Getenv(envMissing); why != "" {
+			skipOrFail(tb, errors.New(why))
+		}
 		srv, err := LaunchPostgres(ctx)
 		if errors.Is(err, ErrNoPostgres) {
-			msg := fmt.Sprintf("*** PostgreSQL tests NOT RUN: %v. Install it (apt-get install postgresql) or set %s.", err, EnvPostgresURL)
-			if os.Getenv("CI") == "true" {
-				tb.Fatal(msg)
-			}
-			fmt.Fprintln(os.Stderr, msg)
-			tb.Skip(msg)
+			fmt.Fprintln(os.Stderr, missingMessage(err))
+			skipOrFail(tb, err)
 		}
 		if err != nil {
 			tb.Fatalf("starting PostgreSQL: %v", err)
@@ -277,6 +280,22 @@ func StartPostgres(tb testing.TB) string {
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
 	return u.String()
+}
+
+// envMissing carries MainWithPostgres's finding that the binaries are missing to StartPostgres.
+const envMissing = "SLUICE_TEST_POSTGRES_MISSING"
+
+func missingMessage(err error) string {
+	return fmt.Sprintf("*** PostgreSQL tests NOT RUN: %v. Install it (apt-get install postgresql) or set %s.", err, EnvPostgresURL)
+}
+
+// skipOrFail skips tb, or fails it when CI=true: a CI run must not pass without PostgreSQL.
+func skipOrFail(tb testing.TB, err error) {
+	tb.Helper()
+	if os.Getenv("CI") == "true" {
+		tb.Fatal(missingMessage(err) + " (failing because CI=true)")
+	}
+	tb.Skip(missingMessage(err))
 }
 
 // redact hides a password in a URL for messages.
