@@ -189,7 +189,9 @@ func TestErrorCodes(t *testing.T) {
 
 func TestSecretRotationMissesCache(t *testing.T) {
 	v := NewVerifier(&Options{Now: testNow, MaxCachedKeys: 2})
-	mk := func() *http.Request { return signRequest(t, newReq(t, "GET", "https://iam.example.com/", ""), emptySHA256, "iam") }
+	mk := func() *http.Request {
+		return signRequest(t, newReq(t, "GET", "https://iam.example.com/", ""), emptySHA256, "iam")
+	}
 	if err := verifyAll(v, mk()); err != nil {
 		t.Fatal(err)
 	}

@@ -257,7 +257,9 @@ func mutations(w *wireReq) []mutation {
 			r.URL.RawPath = esc[:i] + fmt.Sprintf("%%%02X", esc[i]) + esc[i+1:]
 		}},
 		{"query-add", func(r *http.Request) { r.URL.RawQuery = "extra=1&" + r.URL.RawQuery }},
-		{"scope-region", func(r *http.Request) { replaceAuth(r, "/us-east-1/", "/us-west-2/", "/eu-west-1/", "/us-east-1/", "/ap-southeast-2/", "/us-east-1/") }},
+		{"scope-region", func(r *http.Request) {
+			replaceAuth(r, "/us-east-1/", "/us-west-2/", "/eu-west-1/", "/us-east-1/", "/ap-southeast-2/", "/us-east-1/")
+		}},
 		{"scope-service", func(r *http.Request) { replaceAuth(r, "/"+w.service+"/", "/sqs/") }},
 		{"signed-header", func(r *http.Request) {
 			if w.presigned {
