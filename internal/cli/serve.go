@@ -1,0 +1,69 @@
+package cli
+
+import (
+	"context"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/sluicehq/sluice/internal/daemon"
+	"github.com/sluicehq/sluice/internal/identity"
+)
+
+func newServe() *cobra.Command {
+	var (
+		cfg                 daemon.Config
+		account             string
+		logFormat, logLevel string
+	)
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the Sluice server",
+		Long: `Run the Sluice server on one address for every service (IAM, STS, Glue, Lake Formation,
+CloudTrail, S3). On first start it creates the data directory, a key ring and root keys, and
+prints how to point the AWS CLI at it. SIGINT or SIGTERM drains in-flight requests and exits 0.`,
+		Example: `  sluice serve
+  sluice serve --addr 0.0.0.0:9876 --data-dir /var/lib/sluice
+  SLUICE_STORE=postgres://sluice@db/sluice sluice serve --log-format json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			logger, err := newLogger(cmd.ErrOrStderr(), logFormat, logLevel)
+			if err != nil {
+				return err
+			}
+			cfg.Logger = logger
+			cfg.Account = identity.AccountID(account)
+			cfg.KeyringJSON = os.Getenv("SLUICE_KEYRING")
+			d, err := daemon.Start(cmd.Context(), cfg)
+			if err != nil {
+				return err
+			}
+			d.Banner(cmd.OutOrStdout())
+			select {
+			case <-cmd.Context().Done():
+				return d.Shutdown(context.Background())
+			case err := <-d.Done():
+				d.Shutdown(context.Background())
+				return err
+			}
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&cfg.Addr, "addr", daemon.DefaultAddr, "address to listen on")
+	f.StringVar(&cfg.DataDir, "data-dir", daemon.DefaultDataDir, "directory for the key ring, root keys, SQLite store and objects")
+	f.StringVar(&cfg.Store, "store", "", "store: empty for SQLite in the data dir, or a postgres:// URL")
+	f.StringVar(&account, "account-id", daemon.DefaultAccount, "12-digit account id")
+	f.StringVar(&cfg.Region, "region", daemon.DefaultRegion, "region Sluice reports")
+	f.StringVar(&logFormat, "log-format", "text", "log format: text or json")
+	f.StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	f.StringVar(&cfg.KeyringFile, "keyring-file", "", "key ring file (default <data-dir>/keyring.json); SLUICE_KEYRING may hold the ring itself")
+	f.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", 0, "how long to drain in-flight requests on SIGTERM (default 30s)")
+	applyEnv := bindEnv(f, map[string]string{
+		"addr": "SLUICE_ADDR", "data-dir": "SLUICE_DATA_DIR", "store": "SLUICE_STORE",
+		"account-id": "SLUICE_ACCOUNT_ID", "region": "SLUICE_REGION",
+		"log-format": "SLUICE_LOG_FORMAT", "log-level": "SLUICE_LOG_LEVEL",
+		"keyring-file": "SLUICE_KEYRING_FILE",
+	})
+	cmd.PreRunE = func(*cobra.Command, []string) error { return applyEnv() }
+	return cmd
+}

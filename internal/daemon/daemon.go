@@ -1,0 +1,245 @@
+// Package daemon wires a running Sluice: data directory, key ring, root keys, store, services and
+// the HTTP listener. It is the one place where dependencies are chosen; `sluice serve` and the
+// end-to-end tests both start Sluice through Start.
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/sluicehq/sluice/internal/awsproto"
+	"github.com/sluicehq/sluice/internal/identity"
+	"github.com/sluicehq/sluice/internal/keyring"
+	"github.com/sluicehq/sluice/internal/rootkeys"
+	"github.com/sluicehq/sluice/internal/server"
+	"github.com/sluicehq/sluice/internal/store"
+	"github.com/sluicehq/sluice/internal/store/storeopen"
+	"github.com/sluicehq/sluice/internal/sts"
+)
+
+// Defaults a newcomer gets.
+const (
+	DefaultAddr    = "127.0.0.1:9876"
+	DefaultDataDir = "./sluice-data"
+	DefaultAccount = "123456789012"
+	DefaultRegion  = "us-east-1"
+)
+
+// Config configures Start. Zero fields take the defaults above.
+type Config struct {
+	Addr    string
+	DataDir string
+	// Store is a DSN: "" = SQLite in the data dir, "postgres://…" = PostgreSQL, "memory:" for tests.
+	Store   string
+	Account identity.AccountID
+	Region  string
+	// KeyringFile overrides <data-dir>/keyring.json; KeyringJSON (SLUICE_KEYRING) supplies the ring
+	// itself, for replicas that share one.
+	KeyringFile string
+	KeyringJSON string
+	Logger      *slog.Logger
+	// Getenv reads SLUICE_ROOT_* (default os.Getenv).
+	Getenv func(string) string
+	// ShutdownTimeout bounds the drain of in-flight requests (default 30 s).
+	ShutdownTimeout time.Duration
+}
+
+// Daemon is a running Sluice.
+type Daemon struct {
+	cfg      Config
+	Root     *rootkeys.Keys
+	Keyring  *keyring.Ring
+	Store    store.Store
+	Server   *server.Server
+	listener net.Listener
+	http     *http.Server
+	done     chan error
+	// KeyringCreated and RootGenerated report first-start events, for the banner.
+	KeyringCreated bool
+}
+
+func (c *Config) defaults() {
+	if c.Addr == "" {
+		c.Addr = DefaultAddr
+	}
+	if c.DataDir == "" {
+		c.DataDir = DefaultDataDir
+	}
+	if c.Account == "" {
+		c.Account = DefaultAccount
+	}
+	if c.Region == "" {
+		c.Region = DefaultRegion
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.Getenv == nil {
+		c.Getenv = os.Getenv
+	}
+	if c.ShutdownTimeout == 0 {
+		c.ShutdownTimeout = 30 * time.Second
+	}
+	if c.KeyringFile == "" {
+		c.KeyringFile = filepath.Join(c.DataDir, "keyring.json")
+	}
+}
+
+// validAccount checks the 12-digit account id.
+func validAccount(a identity.AccountID) bool {
+	if len(a) != 12 {
+		return false
+	}
+	for _, r := range a {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// Start opens everything and starts serving in the background. The listener is bound when Start
+// returns, so Addr is usable at once.
+func Start(ctx context.Context, cfg Config) (*Daemon, error) {
+	cfg.defaults()
+	if !validAccount(cfg.Account) {
+		return nil, fmt.Errorf("account id %q must be 12 digits", cfg.Account)
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("data dir: %w", err)
+	}
+	d := &Daemon{cfg: cfg, done: make(chan error, 1)}
+	var err error
+	if cfg.KeyringJSON != "" {
+		d.Keyring, err = keyring.Parse([]byte(cfg.KeyringJSON), nil)
+	} else {
+		d.Keyring, d.KeyringCreated, err = keyring.LoadOrCreate(cfg.KeyringFile, nil)
+	}
+	if err != nil {
+		return nil, err
+	}
+	d.Root, err = rootkeys.Load(cfg.Account, filepath.Join(cfg.DataDir, rootkeys.FileName), cfg.Getenv, nil)
+	if err != nil {
+		return nil, err
+	}
+
+	d.Server = server.New(server.Config{
+		Account:     cfg.Account,
+		Region:      cfg.Region,
+		Logger:      cfg.Logger,
+		Credentials: []server.CredentialResolver{d.Root},
+		Services:    map[string]awsproto.Handler{"sts": sts.New().Routes()},
+		Health:      d.health,
+	})
+	// Bind first so health answers 503 while the store opens and migrates.
+	d.listener, err = net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return nil, err
+	}
+	d.http = &http.Server{
+		Handler:           d.Server,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn),
+	}
+	go func() {
+		err := d.http.Serve(d.listener)
+		if errors.Is(err, http.ErrServerClosed) {
+			err = nil
+		}
+		d.done <- err
+	}()
+
+	dsn := cfg.Store
+	if dsn == "" {
+		dsn = filepath.Join(cfg.DataDir, "sluice.db")
+	}
+	d.Store, err = storeopen.Open(ctx, dsn, &store.Options{Logger: cfg.Logger})
+	if err != nil {
+		d.http.Close()
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	d.Server.SetReady(true)
+	cfg.Logger.Info("sluice started", "addr", d.Addr(), "account", string(cfg.Account), "region", cfg.Region,
+		"store", storeKind(dsn), "data_dir", cfg.DataDir, "root_keys", d.Root.Source)
+	return d, nil
+}
+
+func storeKind(dsn string) string {
+	switch {
+	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
+		return "postgres"
+	case strings.HasPrefix(dsn, "memory:"):
+		return "memory"
+	}
+	return "sqlite"
+}
+
+func (d *Daemon) health(ctx context.Context) error {
+	if d.Store == nil {
+		return errors.New("store not open")
+	}
+	return d.Store.Ping(ctx)
+}
+
+// Addr returns the address the daemon listens on (useful with port 0).
+func (d *Daemon) Addr() string { return d.listener.Addr().String() }
+
+// Endpoint returns the base URL of the daemon.
+func (d *Daemon) Endpoint() string { return "http://" + d.Addr() }
+
+// Done is closed (after sending the serve error, nil on a clean stop) when the listener stops.
+func (d *Daemon) Done() <-chan error { return d.done }
+
+// Shutdown stops accepting, drains in-flight requests (bounded by ShutdownTimeout), and closes
+// the store.
+func (d *Daemon) Shutdown(ctx context.Context) error {
+	d.Server.SetReady(false)
+	ctx, cancel := context.WithTimeout(ctx, d.cfg.ShutdownTimeout)
+	defer cancel()
+	err := d.http.Shutdown(ctx)
+	if err != nil {
+		d.cfg.Logger.Warn("drain did not finish; closing remaining connections", "err", err)
+		d.http.Close()
+	}
+	if cerr := d.Store.Close(); cerr != nil && err == nil {
+		err = cerr
+	}
+	d.cfg.Logger.Info("sluice stopped")
+	return err
+}
+
+// Banner writes how to point the AWS CLI at Sluice. The secret is shown only when the keys were
+// generated by this start (printed once); otherwise it says where they are.
+func (d *Daemon) Banner(w io.Writer) {
+	ep := d.Endpoint()
+	fmt.Fprintf(w, "Sluice is serving on %s (account %s, region %s).\n", ep, d.cfg.Account, d.cfg.Region)
+	switch d.Root.Source {
+	case "generated":
+		fmt.Fprintf(w, "\nRoot credentials were generated and saved in %s (mode 0600).\n", filepath.Join(d.cfg.DataDir, rootkeys.FileName))
+		fmt.Fprintf(w, "They are shown only this once. Point the AWS CLI, boto3 or the Go SDK at Sluice with:\n\n")
+		fmt.Fprintf(w, "  export AWS_ACCESS_KEY_ID=%s\n", d.Root.AccessKeyID)
+		fmt.Fprintf(w, "  export AWS_SECRET_ACCESS_KEY=%s\n", d.Root.Secret.Reveal())
+	case "file":
+		fmt.Fprintf(w, "\nRoot access key %s (secret in %s). Point the AWS CLI at Sluice with:\n\n", d.Root.AccessKeyID, filepath.Join(d.cfg.DataDir, rootkeys.FileName))
+		fmt.Fprintf(w, "  export AWS_ACCESS_KEY_ID=%s\n", d.Root.AccessKeyID)
+		fmt.Fprintf(w, "  export AWS_SECRET_ACCESS_KEY=<SecretAccessKey from that file>\n")
+	default:
+		fmt.Fprintf(w, "\nRoot access key %s from SLUICE_ROOT_ACCESS_KEY_ID. Point the AWS CLI at Sluice with:\n\n", d.Root.AccessKeyID)
+		fmt.Fprintf(w, "  export AWS_ACCESS_KEY_ID=%s\n", d.Root.AccessKeyID)
+		fmt.Fprintf(w, "  export AWS_SECRET_ACCESS_KEY=\"$SLUICE_ROOT_SECRET_ACCESS_KEY\"\n")
+	}
+	fmt.Fprintf(w, "  export AWS_DEFAULT_REGION=%s\n", d.cfg.Region)
+	fmt.Fprintf(w, "  export AWS_ENDPOINT_URL=%s   # read by newer SDKs; older CLIs need --endpoint-url\n\n", ep)
+	fmt.Fprintf(w, "  aws --endpoint-url %s sts get-caller-identity\n\n", ep)
+}
