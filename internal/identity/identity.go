@@ -54,7 +54,8 @@ type Tag struct {
 	Key, Value string
 }
 
-// Session describes role-session credentials. It is nil for root and IAM users.
+// Session describes role-session credentials. It is nil for root and IAM users. Everything in it
+// travels inside the sealed session token, so any replica rebuilds it without a lookup.
 type Session struct {
 	RoleARN        ARN    // with path: arn:aws:iam::123456789012:role/path/name
 	RoleID         string // AROA…
@@ -63,7 +64,56 @@ type Session struct {
 	IssuedAt       time.Time
 	Expires        time.Time
 	SourceIdentity string
-	Tags           []Tag
+	// Tags are the session tags (they override role tags of the same key, compared
+	// case-insensitively); TransitiveTagKeys are carried into chained sessions.
+	Tags              []Tag
+	TransitiveTagKeys []string
+	// Session policies: an inline JSON document ("" = none) and managed policy ARNs. When either
+	// is present, the session may do only what both the role and these policies allow.
+	InlinePolicy string
+	PolicyARNs   []ARN
+	// Chained is true when the session was created with role-session credentials (1 h cap).
+	Chained bool
+	// Federation is set for sessions created by a web-identity, SAML or Kerberos login.
+	Federation *Federation
+	// CallerARN is the principal that created the session (for audit).
+	CallerARN ARN
+}
+
+// HasPolicies reports whether session policies narrow the session.
+func (s *Session) HasPolicies() bool { return s.InlinePolicy != "" || len(s.PolicyARNs) > 0 }
+
+// Federation describes the external login behind a session.
+type Federation struct {
+	Provider ARN    // OIDC provider ARN, kerberos-realm ARN…
+	Subject  string // token "sub" or Kerberos principal
+	Audience string
+}
+
+// RequestInfo is what the server knows about the request beyond the principal; the policy
+// engine's global condition keys (aws:SourceIp, aws:SecureTransport, aws:CurrentTime…) come from it.
+type RequestInfo struct {
+	SourceIP        string
+	SecureTransport bool
+	UserAgent       string
+	Time            time.Time
+	Region          string
+	RequestID       string
+}
+
+type infoKey struct{}
+
+// WithRequestInfo returns a context carrying info.
+func WithRequestInfo(ctx context.Context, info *RequestInfo) context.Context {
+	return context.WithValue(ctx, infoKey{}, info)
+}
+
+// RequestInfoFrom returns the request's info, or an empty one.
+func RequestInfoFrom(ctx context.Context) *RequestInfo {
+	if i, _ := ctx.Value(infoKey{}).(*RequestInfo); i != nil {
+		return i
+	}
+	return &RequestInfo{Time: time.Now()}
 }
 
 // Principal is an authenticated caller.

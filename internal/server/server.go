@@ -13,6 +13,7 @@ import (
 	"errors"
 	"log/slog"
 	"mime"
+	"net"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -201,8 +202,25 @@ func (s *Server) serveAWS(w http.ResponseWriter, r *http.Request, c *awsproto.Ca
 }
 
 func (s *Server) dispatch(w http.ResponseWriter, r *http.Request, c *awsproto.Call) {
+	info := &identity.RequestInfo{
+		SourceIP:        remoteIP(r.RemoteAddr),
+		SecureTransport: r.TLS != nil,
+		UserAgent:       r.UserAgent(),
+		Time:            s.cfg.Now(),
+		Region:          c.Region,
+		RequestID:       c.RequestID,
+	}
 	ctx := identity.NewContext(awsproto.WithCall(r.Context(), c), c.Principal)
+	ctx = identity.WithRequestInfo(ctx, info)
 	s.cfg.Services[c.Service.Name].ServeAWS(w, r.WithContext(ctx), c)
+}
+
+// remoteIP strips the port from a RemoteAddr.
+func remoteIP(addr string) string {
+	if host, _, err := net.SplitHostPort(addr); err == nil {
+		return host
+	}
+	return addr
 }
 
 // allowUnsigned reports whether an unsigned request may proceed: STS web-identity and SAML calls
