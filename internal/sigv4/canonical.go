@@ -300,7 +300,7 @@ func unsignedAmzHeader(r *http.Request, signed []string) string {
 		}
 		found := false
 		for _, s := range signed {
-			if strings.EqualFold(k, s) {
+			if len(k) == len(s) && strings.EqualFold(k, s) {
 				found = true
 				break
 			}

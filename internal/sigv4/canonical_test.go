@@ -145,3 +145,26 @@ func TestDateHeaderFallback(t *testing.T) {
 		t.Errorf("string to sign %q", e.StringToSign)
 	}
 }
+
+func TestCredentialShapes(t *testing.T) {
+	tests := []struct {
+		cred string
+		ok   bool
+	}{
+		{"AKID/20150830/us-east-1/iam/aws4_request", true},
+		{"AKID/20150830/us-east-1/iam/aws4_request/", false},
+		{"AKID/20150830/us-east-1/aws4_request", false},
+		{"/20150830/us-east-1/iam/aws4_request", false},
+		{"AKID/2015083/us-east-1/iam/aws4_request", false},
+		{"AKID/20150830//iam/aws4_request", false},
+		{"AKID/20150830/us-east-1//aws4_request", false},
+		{"AKID/20150830/us-east-1/iam/aws5_request", false},
+	}
+	for _, tc := range tests {
+		var a Auth
+		err := a.setCredential(tc.cred, ErrMalformedAuthorization)
+		if (err == nil) != tc.ok {
+			t.Errorf("%s: err = %v", tc.cred, err)
+		}
+	}
+}

@@ -214,8 +214,13 @@ func parsePresigned(r *http.Request, rawQuery string) (*Auth, error) {
 }
 
 func (a *Auth) setCredential(cred string, code ErrorCode) *Error {
-	parts := strings.Split(cred, "/")
-	if len(parts) != 5 {
+	var parts [5]string
+	rest, ok := cred, true
+	for i := 0; i < 4 && ok; i++ {
+		parts[i], rest, ok = strings.Cut(rest, "/")
+	}
+	parts[4] = rest
+	if !ok || strings.IndexByte(rest, '/') >= 0 {
 		return newError(code, "Credential "+strconv.Quote(trunc(cred))+" is not of the form ACCESSKEYID/yyyymmdd/region/service/aws4_request")
 	}
 	if parts[0] == "" {

@@ -54,6 +54,15 @@ type keyID struct{ akid, date, region, service string }
 type keyEntry struct {
 	secret []byte
 	key    [32]byte
+	macs   sync.Pool // of hash.Hash: HMAC-SHA256 keyed with key
+}
+
+func (e *keyEntry) mac() hash.Hash {
+	if m, ok := e.macs.Get().(hash.Hash); ok {
+		m.Reset()
+		return m
+	}
+	return hmac.New(sha256.New, e.key[:])
 }
 
 // NewVerifier returns a Verifier; opts may be nil.
@@ -101,12 +110,16 @@ func SigningKey(secret []byte, s Scope) [32]byte {
 
 // signingKey returns the cached key for (akid, scope) derived from secret.
 func (v *Verifier) signingKey(akid string, s Scope, secret []byte) [32]byte {
+	return v.keyEntry(akid, s, secret).key
+}
+
+func (v *Verifier) keyEntry(akid string, s Scope, secret []byte) *keyEntry {
 	id := keyID{akid, s.Date, s.Region, s.Service}
 	v.mu.Lock()
 	e := v.keys[id]
 	v.mu.Unlock()
 	if e != nil && subtle.ConstantTimeCompare(e.secret, secret) == 1 {
-		return e.key
+		return e
 	}
 	e = &keyEntry{secret: bytes.Clone(secret), key: SigningKey(secret, s)}
 	id = keyID{strings.Clone(akid), strings.Clone(s.Date), strings.Clone(s.Region), strings.Clone(s.Service)}
@@ -119,7 +132,7 @@ func (v *Verifier) signingKey(akid string, s Scope, secret []byte) [32]byte {
 	}
 	v.keys[id] = e
 	v.mu.Unlock()
-	return e.key
+	return e
 }
 
 type payloadMode int
@@ -159,7 +172,8 @@ func (v *Verifier) Verify(r *http.Request, a *Auth, secret []byte) (*Body, error
 	if a.Presigned {
 		malformed = ErrMalformedPresign
 	}
-	amzDate := a.Time.UTC().Format(amzTimeFmt)
+	var dbuf [16]byte
+	amzDate := string(appendAmzDate(dbuf[:0], a.Time))
 	if amzDate[:8] != a.Scope.Date {
 		return nil, newError(malformed, "credential scope date "+strconv.Quote(trunc(a.Scope.Date))+" is not the X-Amz-Date day "+amzDate[:8])
 	}
@@ -223,7 +237,10 @@ func (v *Verifier) Verify(r *http.Request, a *Auth, secret []byte) (*Body, error
 		}
 	}
 
-	key := v.signingKey(a.AccessKeyID, a.Scope, secret)
+	entry := v.keyEntry(a.AccessKeyID, a.Scope, secret)
+	key := entry.key
+	mac := entry.mac()
+	defer entry.macs.Put(mac)
 	var cbuf [1024]byte
 	canon, missing := appendCanonicalPrefix(cbuf[:0], r, a, s3)
 	prefixLen := len(canon)
@@ -234,7 +251,7 @@ func (v *Verifier) Verify(r *http.Request, a *Auth, secret []byte) (*Body, error
 		canon = append(canon[:prefixLen], ph...)
 		sts = appendStringToSign(sbuf[:0], amzDate, a.Scope, canon)
 		var sig [64]byte
-		mac := hmac.New(sha256.New, key[:])
+		mac.Reset()
 		mac.Write(sts)
 		var sum [32]byte
 		hex.Encode(sig[:], mac.Sum(sum[:0]))
@@ -372,4 +389,24 @@ func (hr *hashReader) Read(p []byte) (int, error) {
 		hr.err = err
 	}
 	return n, err
+}
+
+// appendAmzDate appends t in UTC as 20060102T150405Z.
+func appendAmzDate(dst []byte, t time.Time) []byte {
+	t = t.UTC()
+	y, mo, d := t.Date()
+	h, mi, sec := t.Clock()
+	if y < 0 || y > 9999 {
+		return t.AppendFormat(dst, amzTimeFmt)
+	}
+	two := func(b []byte, n int) []byte { return append(b, byte('0'+n/10), byte('0'+n%10)) }
+	dst = two(dst, y/100)
+	dst = two(dst, y%100)
+	dst = two(dst, int(mo))
+	dst = two(dst, d)
+	dst = append(dst, 'T')
+	dst = two(dst, h)
+	dst = two(dst, mi)
+	dst = two(dst, sec)
+	return append(dst, 'Z')
 }
