@@ -180,80 +180,88 @@ func (p *pattern) match(s string, c *Context) bool {
 	return matchToks(p.toks, vals, s, p.fold)
 }
 
-func tokText(t *tok, vals []string) string {
-	if t.kind == tVar {
-		return vals[t.vi]
-	}
-	return t.text
-}
-
 // matchToks is an iterative glob matcher with one backtracking point: the
 // most recent star. That is complete here because a restricted star (which
-// cannot match ':') never follows an unrestricted one.
+// cannot match ':') never follows an unrestricted one, so a later star can
+// always absorb whatever an earlier one could. Literal tokens are compared
+// whole, and a star followed by a literal skips straight to the literal's
+// next occurrence.
 func matchToks(toks []tok, vals []string, s string, fold bool) bool {
-	ti, ci, si := 0, 0, 0
-	bti, bsi := -1, 0
-	brestricted := false
+	ti, si := 0, 0
+	bti, bsi := -1, 0 // token after the last star; where that star's match ends
+	bres := false
 	for {
-		// Skip exhausted literal tokens.
-		for ti < len(toks) && (toks[ti].kind == tLit || toks[ti].kind == tVar) && ci >= len(tokText(&toks[ti], vals)) {
-			ti++
-			ci = 0
-		}
-		if si == len(s) {
-			for ti < len(toks) {
-				t := &toks[ti]
-				if t.kind == tStar || ((t.kind == tLit || t.kind == tVar) && ci >= len(tokText(t, vals))) {
-					ti++
-					ci = 0
-					continue
-				}
-				break
-			}
-			if ti == len(toks) {
+		if ti == len(toks) {
+			if si == len(s) {
 				return true
 			}
-		} else if ti < len(toks) {
+		} else {
 			t := &toks[ti]
 			switch t.kind {
 			case tStar:
-				bti, bsi, brestricted = ti+1, si, t.restricted
+				bti, bsi, bres = ti+1, si, t.restricted
 				ti++
-				ci = 0
 				continue
 			case tQuest:
-				r, n := utf8.DecodeRuneInString(s[si:])
-				if !t.restricted || r != ':' {
-					ti++
-					si += n
-					continue
+				if si < len(s) {
+					r, n := utf8.DecodeRuneInString(s[si:])
+					if !t.restricted || r != ':' {
+						ti++
+						si += n
+						continue
+					}
 				}
 			default:
-				txt := tokText(t, vals)
-				a, b := txt[ci], s[si]
-				if fold {
-					// Pattern literals are lower-cased at compile time;
-					// variable values are not.
-					a, b = lowerByte(a), lowerByte(b)
+				txt := t.text
+				if t.kind == tVar {
+					txt = vals[t.vi]
 				}
-				if a == b {
-					ci++
-					si++
+				if hasPrefix(s[si:], txt, fold) {
+					ti++
+					si += len(txt)
 					continue
 				}
 			}
 		}
-		// Mismatch: let the last star swallow one more character.
+		// Mismatch: let the last star swallow more.
 		if bti < 0 || bsi >= len(s) {
 			return false
 		}
 		r, n := utf8.DecodeRuneInString(s[bsi:])
-		if brestricted && r == ':' {
+		if bres && r == ':' {
 			return false
 		}
-		bsi += n
-		si, ti, ci = bsi, bti, 0
+		next := bsi + n
+		if bti < len(toks) && !fold && toks[bti].kind == tLit {
+			idx := strings.Index(s[next:], toks[bti].text)
+			if idx < 0 {
+				return false
+			}
+			if bres && strings.IndexByte(s[bsi:next+idx], ':') >= 0 {
+				return false
+			}
+			next += idx
+		}
+		bsi = next
+		ti, si = bti, bsi
 	}
+}
+
+// hasPrefix reports whether s starts with prefix, ASCII case-insensitively
+// with fold.
+func hasPrefix(s, prefix string, fold bool) bool {
+	if len(s) < len(prefix) {
+		return false
+	}
+	if !fold {
+		return s[:len(prefix)] == prefix
+	}
+	for i := 0; i < len(prefix); i++ {
+		if lowerByte(s[i]) != lowerByte(prefix[i]) {
+			return false
+		}
+	}
+	return true
 }
 
 func lowerByte(b byte) byte {
