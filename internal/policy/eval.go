@@ -158,7 +158,7 @@ func Evaluate(set *Set, req *Request) Result {
 		return Result{Decision: Allow}
 	}
 	var idAllow, bAllow, sAllow, rAllow *statement
-	var idPol, bPol, sPol *Policy
+	var idPol *Policy
 	denied := false
 	for _, p := range set.Identity {
 		a, d := p.scan(req)
@@ -169,14 +169,14 @@ func Evaluate(set *Set, req *Request) Result {
 	}
 	if set.Boundary != nil {
 		a, d := set.Boundary.scan(req)
-		bAllow, bPol = a, set.Boundary
+		bAllow = a
 		denied = denied || d
 	}
 	if set.HasSession {
 		for _, p := range set.Session {
 			a, d := p.scan(req)
 			if a != nil && sAllow == nil {
-				sAllow, sPol = a, p
+				sAllow = a
 			}
 			denied = denied || d
 		}
@@ -193,7 +193,6 @@ func Evaluate(set *Set, req *Request) Result {
 	idOK := idAllow != nil
 	bOK := set.Boundary == nil || bAllow != nil
 	sOK := !set.HasSession || sAllow != nil
-	_, _ = bPol, sPol
 	allow := func(s *statement, p *Policy) Result {
 		return Result{Decision: Allow, Statements: s.refs(p)}
 	}
