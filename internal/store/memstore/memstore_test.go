@@ -27,3 +27,5 @@ func TestClock(t *testing.T) {
 func BenchmarkUpdate(b *testing.B) { storetest.BenchmarkUpdate(b, memstore.New(nil)) }
 func BenchmarkGet(b *testing.B)    { storetest.BenchmarkGet(b, memstore.New(nil)) }
 func BenchmarkList(b *testing.B)   { storetest.BenchmarkList(b, memstore.New(nil)) }
+
+func BenchmarkUpdateParallel(b *testing.B) { storetest.BenchmarkUpdateParallel(b, memstore.New(nil)) }

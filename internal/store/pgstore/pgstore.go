@@ -15,6 +15,8 @@
 // ErrConflict and ErrNotFound and go on.
 //
 // Reads outside Update are single statements on the pool and see the latest committed data.
+// The pool has pgxpool's defaults (at most max(4, NumCPU) connections); pool_max_conns and the
+// other pgxpool parameters can be set in the URL.
 //
 // # Migrations
 //

@@ -2,7 +2,13 @@
 // PostgreSQL server for tests (StartPostgres, MainWithPostgres).
 //
 // Run calls open once per subtest, so every subtest starts from an empty store; open must
-// arrange for the store to be closed and removed when its test ends (t.Cleanup).
+// arrange for the store to be closed and removed when its test ends (t.Cleanup). RunClock checks
+// that a driver takes Updated from Options.Now; BenchmarkUpdate, BenchmarkUpdateParallel,
+// BenchmarkGet and BenchmarkList give every driver the same benchmarks.
+//
+// Decisions the suite locks in: keys order by bytes; a returned Value is never nil; NUL, invalid
+// UTF-8, empty and over-long names are rejected with kind Invalid (InvalidNames); errors that fn
+// returns are never retried; a deleted key re-created starts again at version 1.
 package storetest
 
 import (
