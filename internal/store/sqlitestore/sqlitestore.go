@@ -168,12 +168,11 @@ func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
 	return v, nil
 }
 
-// Ping implements store.Store.
+// Ping implements store.Store. It queries through the reader pool only, so that a health check
+// does not queue behind a running Update for the single writer connection.
 func (s *Store) Ping(ctx context.Context) error {
-	if err := s.r.PingContext(ctx); err != nil {
-		return translate(ctx, "ping", "", "", err)
-	}
-	if err := s.w.PingContext(ctx); err != nil {
+	var one int
+	if err := s.r.QueryRowContext(ctx, `SELECT 1`).Scan(&one); err != nil {
 		return translate(ctx, "ping", "", "", err)
 	}
 	return nil
