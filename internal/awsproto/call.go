@@ -22,15 +22,34 @@ type Call struct {
 	Principal *identity.Principal
 	Body      io.Reader // the verified request body; read it instead of r.Body
 
+	// AccessKeyID is the key the request was signed with, even when it did not authenticate
+	// (for the audit record of a failed authentication).
+	AccessKeyID identity.AccessKeyID
+
+	// Audit material, filled in by adapters and domain code; the auditor sanitizes it.
+	Input     any            // the decoded request (requestParameters)
+	Output    any            // the response (responseElements)
+	Resources []Resource     // what the call touched
+	Extra     map[string]any // additionalEventData
+	DataEvent bool           // S3 object-level calls are data events, not management events
+
 	// Outcome, set by Fail.
 	Err      *Error // what the client saw
 	Internal error  // the full error, for logs only
 }
 
-// Fail renders err for the client and records it on the call.
+// Resource is a resource a call touched, as CloudTrail lists it.
+type Resource struct {
+	ARN  string
+	Type string // AWS::IAM::Role, AWS::S3::Object, AWS::Glue::Table…
+}
+
+// Fail renders err for the client and records it on the call. The outcome is on the call before
+// the first byte is written, so the audit record (written when the status is sent) sees it.
 func (c *Call) Fail(w http.ResponseWriter, r *http.Request, err error) {
 	c.Internal = err
-	c.Err = c.Service.WriteError(w, r, c.RequestID, err)
+	c.Err = c.Service.public(err)
+	c.Service.WriteError(w, r, c.RequestID, c.Err)
 }
 
 // Handler serves the operations of one AWS service.
@@ -60,6 +79,7 @@ func Op[In, Out any](fn func(ctx context.Context, p *identity.Principal, in *In)
 		if err := DecodeQuery(params, in); err != nil {
 			return nil, err
 		}
+		c.Input = in
 		out, err := fn(ctx, c.Principal, in)
 		if err != nil {
 			return nil, err
@@ -67,6 +87,7 @@ func Op[In, Out any](fn func(ctx context.Context, p *identity.Principal, in *In)
 		if out == nil {
 			return nil, nil
 		}
+		c.Output = out
 		return out, nil
 	}
 }
@@ -153,6 +174,7 @@ func JSONOpOf[In, Out any](fn func(ctx context.Context, p *identity.Principal, i
 		if err := DecodeJSON(body, in); err != nil {
 			return nil, err
 		}
+		c.Input = in
 		out, err := fn(ctx, c.Principal, in)
 		if err != nil {
 			return nil, err
@@ -160,6 +182,7 @@ func JSONOpOf[In, Out any](fn func(ctx context.Context, p *identity.Principal, i
 		if out == nil {
 			return nil, nil
 		}
+		c.Output = out
 		return out, nil
 	}
 }

@@ -132,12 +132,13 @@ func Start(ctx context.Context, cfg Config) (*Daemon, error) {
 		return nil, err
 	}
 
+	stsSvc := sts.New(cfg.Account, d.Keyring, nil, &sts.Options{Logger: cfg.Logger})
 	d.Server = server.New(server.Config{
 		Account:     cfg.Account,
 		Region:      cfg.Region,
 		Logger:      cfg.Logger,
-		Credentials: []server.CredentialResolver{d.Root},
-		Services:    map[string]awsproto.Handler{"sts": sts.New().Routes()},
+		Credentials: []server.CredentialResolver{d.Root, stsSvc},
+		Services:    map[string]awsproto.Handler{"sts": stsSvc.Routes()},
 		Health:      d.health,
 	})
 	// Bind first so health answers 503 while the store opens and migrates.

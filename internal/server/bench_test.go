@@ -78,7 +78,7 @@ func BenchmarkGetCallerIdentity(b *testing.B) {
 		Account:     "123456789012",
 		Region:      "us-east-1",
 		Credentials: []CredentialResolver{root},
-		Services:    map[string]awsproto.Handler{"sts": sts.New().Routes()},
+		Services:    map[string]awsproto.Handler{"sts": sts.New("123456789012", nil, nil, nil).Routes()},
 		// The production log line, formatted and thrown away.
 		Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)),
 	})

@@ -11,6 +11,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"io"
 	"log/slog"
 	"mime"
 	"net"
@@ -31,6 +32,13 @@ type CredentialResolver interface {
 	Lookup(ctx context.Context, id identity.AccessKeyID, sessionToken string) (*identity.Credential, error)
 }
 
+// Auditor records one event per request. Record is called once, when the response status is
+// about to be sent, and must make the record durable before it returns; an error fails the
+// request closed (the client gets an internal error, nothing is served unaudited).
+type Auditor interface {
+	Record(ctx context.Context, c *awsproto.Call, status int, info *identity.RequestInfo) error
+}
+
 // Config is everything the server needs; the daemon package fills it in.
 type Config struct {
 	Account identity.AccountID
@@ -45,6 +53,8 @@ type Config struct {
 	// Internal serves /_sluice/ paths other than health and metrics (login, native API…); optional.
 	Internal http.Handler
 	Metrics  *Metrics
+	// Audit is optional; nil records nothing.
+	Audit Auditor
 	// MaxBody caps bodies of non-S3 requests (default 10 MiB).
 	MaxBody int64
 	Now     func() time.Time
@@ -136,8 +146,20 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	start := s.cfg.Now()
-	rec := &recorder{ResponseWriter: w}
 	c := &awsproto.Call{RequestID: newRequestID(), Region: s.cfg.Region}
+	info := &identity.RequestInfo{
+		SourceIP:        remoteIP(r.RemoteAddr),
+		SecureTransport: r.TLS != nil,
+		UserAgent:       r.UserAgent(),
+		Time:            start,
+		Region:          s.cfg.Region,
+		RequestID:       c.RequestID,
+	}
+	rec := &recorder{ResponseWriter: w}
+	if s.cfg.Audit != nil {
+		rec.onHeader = func(status int) bool { return s.audit(r, c, info, rec, status) }
+	}
+	r = r.WithContext(identity.WithRequestInfo(r.Context(), info))
 	s.cfg.Metrics.inFlight.Inc()
 	defer func() {
 		s.cfg.Metrics.inFlight.Dec()
@@ -186,7 +208,8 @@ func (s *Server) serveAWS(w http.ResponseWriter, r *http.Request, c *awsproto.Ca
 		return
 	}
 
-	cred, err := s.lookup(r.Context(), identity.AccessKeyID(auth.AccessKeyID), auth.SecurityToken)
+	c.AccessKeyID = identity.AccessKeyID(auth.AccessKeyID)
+	cred, err := s.lookup(r.Context(), c.AccessKeyID, auth.SecurityToken)
 	if err != nil {
 		c.Fail(w, r, authFailure(c.Service, err, identity.AccessKeyID(auth.AccessKeyID)))
 		return
@@ -202,16 +225,8 @@ func (s *Server) serveAWS(w http.ResponseWriter, r *http.Request, c *awsproto.Ca
 }
 
 func (s *Server) dispatch(w http.ResponseWriter, r *http.Request, c *awsproto.Call) {
-	info := &identity.RequestInfo{
-		SourceIP:        remoteIP(r.RemoteAddr),
-		SecureTransport: r.TLS != nil,
-		UserAgent:       r.UserAgent(),
-		Time:            s.cfg.Now(),
-		Region:          c.Region,
-		RequestID:       c.RequestID,
-	}
+	identity.RequestInfoFrom(r.Context()).Region = c.Region
 	ctx := identity.NewContext(awsproto.WithCall(r.Context(), c), c.Principal)
-	ctx = identity.WithRequestInfo(ctx, info)
 	s.cfg.Services[c.Service.Name].ServeAWS(w, r.WithContext(ctx), c)
 }
 
@@ -333,18 +348,48 @@ func (s *Server) finish(c *awsproto.Call, r *http.Request, rec *recorder, start 
 	s.cfg.Logger.LogAttrs(context.Background(), level, "request", attrs...)
 }
 
-// recorder captures the status and size of a response.
+// audit records the call when its status is about to be sent. On failure it answers the client
+// with an internal error itself and tells the recorder to drop the handler's response.
+func (s *Server) audit(r *http.Request, c *awsproto.Call, info *identity.RequestInfo, rec *recorder, status int) bool {
+	if c.Service == nil {
+		c.Service = guessService(r)
+	}
+	err := s.cfg.Audit.Record(r.Context(), c, status, info)
+	if err == nil {
+		return true
+	}
+	s.cfg.Logger.Error("audit record failed; failing the request closed", "request_id", c.RequestID, "err", err)
+	c.Internal = err
+	c.Err = &awsproto.Error{Code: c.Service.InternalCode, Status: http.StatusInternalServerError, Message: "We encountered an internal error. Please try again."}
+	h := rec.ResponseWriter.Header()
+	for k := range h {
+		delete(h, k)
+	}
+	c.Service.WriteError(rec.ResponseWriter, r, c.RequestID, c.Err)
+	rec.status = http.StatusInternalServerError
+	return false
+}
+
+// recorder captures the status and size of a response, and runs onHeader (the audit) just before
+// the status is sent.
 type recorder struct {
 	http.ResponseWriter
 	status      int
 	bytes       int64
 	wroteHeader bool
+	onHeader    func(status int) bool
+	dropped     bool // the audit failed: the handler's response is discarded
 }
 
 func (r *recorder) WriteHeader(code int) {
-	if !r.wroteHeader {
-		r.status = code
-		r.wroteHeader = true
+	if r.wroteHeader {
+		return
+	}
+	r.wroteHeader = true
+	r.status = code
+	if r.onHeader != nil && code >= 200 && !r.onHeader(code) {
+		r.dropped = true
+		return
 	}
 	r.ResponseWriter.WriteHeader(code)
 }
@@ -353,8 +398,24 @@ func (r *recorder) Write(b []byte) (int, error) {
 	if !r.wroteHeader {
 		r.WriteHeader(http.StatusOK)
 	}
+	if r.dropped {
+		return len(b), nil
+	}
 	n, err := r.ResponseWriter.Write(b)
 	r.bytes += int64(n)
+	return n, err
+}
+
+// ReadFrom keeps sendfile available for large object reads.
+func (r *recorder) ReadFrom(src io.Reader) (int64, error) {
+	if !r.wroteHeader {
+		r.WriteHeader(http.StatusOK)
+	}
+	if r.dropped {
+		return io.Copy(io.Discard, src)
+	}
+	n, err := io.Copy(r.ResponseWriter, src)
+	r.bytes += n
 	return n, err
 }
 

@@ -12,6 +12,9 @@ func (s *Service) Routes() *awsproto.QueryRouter {
 		Version: Version,
 		Ops: map[string]awsproto.QueryOp{
 			"GetCallerIdentity": awsproto.Op(s.GetCallerIdentity),
+			"AssumeRole":        awsproto.Op(s.AssumeRole),
+			"GetSessionToken":   awsproto.Op(s.GetSessionToken),
+			"GetAccessKeyInfo":  awsproto.Op(s.GetAccessKeyInfo),
 		},
 	}
 }
