@@ -103,7 +103,7 @@ func TestCanonicalHeaders(t *testing.T) {
 
 func TestParseAuthorizationHeader(t *testing.T) {
 	r := &http.Request{Header: http.Header{
-		"Authorization": {"AWS4-HMAC-SHA256 Credential=ASIAEXAMPLE/20150830/eu-west-1/iam/aws4_request,SignedHeaders=host;x-amz-date;x-amz-security-token,  Signature=5FA00FA31553B73EBF1942676E86291E8372FF2A2260956D9B8AAE1D763FBF31"},
+		"Authorization":        {"AWS4-HMAC-SHA256 Credential=ASIAEXAMPLE/20150830/eu-west-1/iam/aws4_request,SignedHeaders=host;x-amz-date;x-amz-security-token,  Signature=5FA00FA31553B73EBF1942676E86291E8372FF2A2260956D9B8AAE1D763FBF31"},
 		"X-Amz-Date":           {"20150830T123600Z"},
 		"X-Amz-Security-Token": {"tok"},
 	}, URL: &url.URL{Path: "/"}}
