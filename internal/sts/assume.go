@@ -164,9 +164,7 @@ func (s *Service) validate(in *AssumeRoleInput) (*sessionRequest, error) {
 		if err := checkPattern("sourceIdentity", v, sessionNameRE); err != nil {
 			return nil, err
 		}
-		if strings.HasPrefix(strings.ToLower(v), "aws:") {
-			return nil, awsproto.InvalidParameterValue("SourceIdentity cannot start with the prefix \"aws:\"")
-		}
+		// The pattern has no ':', so the reserved "aws:" prefix cannot get through it.
 		r.sourceIdentity = in.SourceIdentity
 	}
 	if len(in.PolicyArns) > maxPolicyARNs {

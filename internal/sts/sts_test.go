@@ -1,0 +1,402 @@
+package sts
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/sluicehq/sluice/internal/awsproto"
+	"github.com/sluicehq/sluice/internal/identity"
+	"github.com/sluicehq/sluice/internal/keyring"
+	"github.com/sluicehq/sluice/internal/policy"
+)
+
+const acct = "123456789012"
+
+// fakeIAM is an in-memory IAM for these tests: roles and identity policies, decided by the real
+// policy engine (no behaviour is mocked).
+type fakeIAM struct {
+	roles    map[string]*Role // by ARN
+	identity map[identity.ARN][]*policy.Policy
+}
+
+func (f *fakeIAM) Role(_ context.Context, arn string) (*Role, error) {
+	if r := f.roles[arn]; r != nil {
+		return r, nil
+	}
+	return nil, awsproto.Errorf(404, "NoSuchEntity", "no role")
+}
+
+func (f *fakeIAM) AuthorizeTrust(_ context.Context, p *identity.Principal, action string, role *Role, keys *policy.Context) error {
+	pp := policy.Principal{ARN: string(p.ARN), Account: string(p.Account), IsRoot: p.Type == identity.Root}
+	ids := f.identity[p.ARN]
+	if p.Session != nil {
+		pp.RoleARN = string(p.Session.RoleARN)
+		ids = f.identity[p.Session.RoleARN]
+	}
+	res := policy.Evaluate(&policy.Set{Identity: ids, Resource: role.Trust, ResourceRequired: true},
+		&policy.Request{Action: action, Resource: string(role.ARN), Principal: pp, Context: keys})
+	if res.Decision != policy.Allow {
+		return awsproto.AccessDenied("%s", res.Message(string(p.ARN), action, string(role.ARN)))
+	}
+	return nil
+}
+
+func mustParse(t testing.TB, doc string, kind policy.Kind) *policy.Policy {
+	t.Helper()
+	p, err := policy.Parse([]byte(doc), kind)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, doc)
+	}
+	return p
+}
+
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
+
+type env struct {
+	svc   *Service
+	iam   *fakeIAM
+	clock *clock
+	ring  *keyring.Ring
+	user  *identity.Principal
+}
+
+const (
+	appRoleARN = "arn:aws:iam::" + acct + ":role/app"
+	jobRoleARN = "arn:aws:iam::" + acct + ":role/jobs/job"
+	userARN    = "arn:aws:iam::" + acct + ":user/alice"
+)
+
+func newEnv(t testing.TB) *env {
+	ring, err := keyring.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &fakeIAM{roles: map[string]*Role{}, identity: map[identity.ARN][]*policy.Policy{}}
+	// app trusts the account root (so the caller's identity policy must allow), requires an
+	// external id, and allows tagging only with LakeFormationAuthorizedCaller values like engine*.
+	f.roles[appRoleARN] = &Role{Name: "app", ID: "AROAAPPAPPAPPAPPAPPA", ARN: appRoleARN, MaxSessionDuration: 2 * time.Hour,
+		Trust: mustParse(t, `{"Version":"2012-10-17","Statement":[
+		 {"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::`+acct+`:root"},"Action":"sts:AssumeRole",
+		  "Condition":{"StringEquals":{"sts:ExternalId":"ext-1"}}},
+		 {"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::`+acct+`:root"},"Action":["sts:TagSession","sts:SetSourceIdentity"],
+		  "Condition":{"StringLikeIfExists":{"aws:RequestTag/LakeFormationAuthorizedCaller":"engine*"}}}]}`, policy.Resource)}
+	// job (path /jobs/) trusts app's sessions directly.
+	f.roles[jobRoleARN] = &Role{Name: "job", ID: "AROAJOBJOBJOBJOBJOBJ", ARN: jobRoleARN, MaxSessionDuration: 12 * time.Hour,
+		Trust: mustParse(t, `{"Version":"2012-10-17","Statement":[
+		 {"Effect":"Allow","Principal":{"AWS":"`+appRoleARN+`"},"Action":["sts:AssumeRole","sts:TagSession","sts:SetSourceIdentity"]}]}`, policy.Resource)}
+	allowAssume := mustParse(t, `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":["sts:AssumeRole","sts:TagSession","sts:SetSourceIdentity"],"Resource":"*"}}`, policy.Identity)
+	f.identity[userARN] = []*policy.Policy{allowAssume}
+	f.identity[appRoleARN] = []*policy.Policy{allowAssume}
+	c := &clock{t: time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)}
+	return &env{
+		svc:   New(acct, ring, f, &Options{Now: c.now}),
+		iam:   f,
+		clock: c,
+		ring:  ring,
+		user:  &identity.Principal{Type: identity.IAMUser, Account: acct, ARN: userARN, ID: "AIDAALICE", UserName: "alice", AccessKeyID: "AKIAALICE"},
+	}
+}
+
+func str(s string) *string { return &s }
+func i32(v int32) *int32   { return &v }
+
+func (e *env) assume(t testing.TB, p *identity.Principal, in *AssumeRoleInput) (*AssumeRoleOutput, *identity.Principal) {
+	t.Helper()
+	out, err := e.svc.AssumeRole(context.Background(), p, in)
+	if err != nil {
+		t.Fatalf("AssumeRole: %v", err)
+	}
+	cred, err := e.svc.Lookup(context.Background(), out.Credentials.AccessKeyID, out.Credentials.SessionToken.Reveal())
+	if err != nil {
+		t.Fatalf("Lookup of fresh credentials: %v", err)
+	}
+	if !cred.Secret.Equal(out.Credentials.SecretAccessKey) {
+		t.Fatal("token carries another secret")
+	}
+	return out, cred.Principal
+}
+
+func TestAssumeRoleSession(t *testing.T) {
+	e := newEnv(t)
+	out, p := e.assume(t, e.user, &AssumeRoleInput{
+		RoleArn: appRoleARN, RoleSessionName: "dss-conn-c1-assumed-for-bob", ExternalId: str("ext-1"),
+		DurationSeconds: i32(5400), SourceIdentity: str("bob"),
+		Tags:              []Tag{{"LakeFormationAuthorizedCaller", "engine1"}, {"team", "data"}},
+		TransitiveTagKeys: []string{"LakeFormationAuthorizedCaller"},
+		Policy:            str(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/p/*"}]}`),
+	})
+	wantARN := identity.ARN("arn:aws:sts::" + acct + ":assumed-role/app/dss-conn-c1-assumed-for-bob")
+	if out.AssumedRoleUser.ARN != wantARN || out.AssumedRoleUser.AssumedRoleID != "AROAAPPAPPAPPAPPAPPA:dss-conn-c1-assumed-for-bob" {
+		t.Errorf("AssumedRoleUser = %+v", out.AssumedRoleUser)
+	}
+	if !strings.HasPrefix(string(out.Credentials.AccessKeyID), "ASIA") || len(out.Credentials.AccessKeyID) != 20 {
+		t.Errorf("access key id %s", out.Credentials.AccessKeyID)
+	}
+	if got := out.Credentials.Expiration.Sub(e.clock.now()); got != 90*time.Minute {
+		t.Errorf("lifetime %v", got)
+	}
+	if out.PackedPolicySize == nil || out.SourceIdentity != "bob" {
+		t.Errorf("packed %v source identity %q", out.PackedPolicySize, out.SourceIdentity)
+	}
+	want := &identity.Principal{
+		Type: identity.AssumedRole, Account: acct, ARN: wantARN, ID: "AROAAPPAPPAPPAPPAPPA:dss-conn-c1-assumed-for-bob",
+		AccessKeyID: out.Credentials.AccessKeyID,
+		Session: &identity.Session{
+			RoleARN: appRoleARN, RoleID: "AROAAPPAPPAPPAPPAPPA", RoleName: "app", Name: "dss-conn-c1-assumed-for-bob",
+			IssuedAt: e.clock.now(), Expires: e.clock.now().Add(90 * time.Minute), SourceIdentity: "bob",
+			Tags:              []identity.Tag{{"LakeFormationAuthorizedCaller", "engine1"}, {"team", "data"}},
+			TransitiveTagKeys: []string{"LakeFormationAuthorizedCaller"},
+			InlinePolicy:      `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/p/*"}]}`,
+			CallerARN:         userARN,
+		},
+	}
+	if diff := cmp.Diff(want, p); diff != "" {
+		t.Errorf("session principal (-want +got):\n%s", diff)
+	}
+	gci, _ := e.svc.GetCallerIdentity(context.Background(), p, nil)
+	if gci.ARN != wantARN || gci.UserID != p.ID {
+		t.Errorf("GetCallerIdentity = %+v", gci)
+	}
+}
+
+func TestAssumeRoleRefusals(t *testing.T) {
+	e := newEnv(t)
+	base := func(mod func(*AssumeRoleInput)) *AssumeRoleInput {
+		in := &AssumeRoleInput{RoleArn: appRoleARN, RoleSessionName: "s1", ExternalId: str("ext-1")}
+		mod(in)
+		return in
+	}
+	deniedMsg := "User: " + userARN + " is not authorized to perform: sts:AssumeRole on resource: "
+	tests := []struct {
+		name     string
+		in       *AssumeRoleInput
+		code     string
+		contains string
+	}{
+		{"no external id", base(func(in *AssumeRoleInput) { in.ExternalId = nil }), "AccessDenied", deniedMsg + appRoleARN},
+		{"wrong external id", base(func(in *AssumeRoleInput) { in.ExternalId = str("ext-2") }), "AccessDenied", deniedMsg + appRoleARN},
+		{"missing role looks like a refused trust", base(func(in *AssumeRoleInput) { in.RoleArn = "arn:aws:iam::" + acct + ":role/nope" }),
+			"AccessDenied", deniedMsg + "arn:aws:iam::" + acct + ":role/nope"},
+		{"role ARN case differs", base(func(in *AssumeRoleInput) { in.RoleArn = "arn:aws:iam::" + acct + ":role/APP" }), "AccessDenied", deniedMsg},
+		{"tag value outside the trust condition", base(func(in *AssumeRoleInput) { in.Tags = []Tag{{"LakeFormationAuthorizedCaller", "other"}} }),
+			"AccessDenied", "sts:TagSession"},
+		{"beyond the role maximum", base(func(in *AssumeRoleInput) { in.DurationSeconds = i32(7201) }),
+			"ValidationError", "The requested DurationSeconds exceeds the MaxSessionDuration set for this role."},
+		{"duration below 900", base(func(in *AssumeRoleInput) { in.DurationSeconds = i32(899) }), "ValidationError", "Member must have value between 900 and 43200"},
+		{"session name too short", base(func(in *AssumeRoleInput) { in.RoleSessionName = "s" }), "ValidationError", "roleSessionName"},
+		{"session name characters", base(func(in *AssumeRoleInput) { in.RoleSessionName = "a b" }), "ValidationError", "regular expression pattern"},
+		{"external id characters", base(func(in *AssumeRoleInput) { in.ExternalId = str("a b") }), "ValidationError", "externalId"},
+		{"source identity aws: prefix", base(func(in *AssumeRoleInput) { in.SourceIdentity = str("aws:me") }), "ValidationError", "sourceIdentity"},
+		{"duplicate tag keys", base(func(in *AssumeRoleInput) { in.Tags = []Tag{{"a", "1"}, {"A", "2"}} }), "InvalidParameterValue", "case insensitive"},
+		{"aws: tag key", base(func(in *AssumeRoleInput) { in.Tags = []Tag{{"aws:x", "1"}} }), "InvalidParameterValue", "reserved"},
+		{"transitive key not among tags", base(func(in *AssumeRoleInput) { in.TransitiveTagKeys = []string{"b"} }), "InvalidParameterValue", "transitive"},
+		{"MFA", base(func(in *AssumeRoleInput) { in.SerialNumber = str("arn:aws:iam::1:mfa/x") }), "InvalidParameterValue", "MFA is not supported"},
+		{"malformed session policy", base(func(in *AssumeRoleInput) { in.Policy = str(`{"Statement":[{"Effect":"Maybe"}]}`) }), "MalformedPolicyDocument", "Effect"},
+		{"session policy too long", base(func(in *AssumeRoleInput) { in.Policy = str(strings.Repeat(" ", 3000)) }), "PackedPolicyTooLarge", "%"},
+		{"too many tags by size", base(func(in *AssumeRoleInput) {
+			for i := range 40 {
+				in.Tags = append(in.Tags, Tag{fmt.Sprintf("k%03d", i), strings.Repeat("v", 120)})
+			}
+		}), "PackedPolicyTooLarge", "Packed policy consumes"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := e.svc.AssumeRole(context.Background(), e.user, tt.in)
+			ae := awsproto.As(err)
+			if ae == nil || ae.Code != tt.code || !strings.Contains(ae.Message, tt.contains) {
+				t.Fatalf("err = %v, want %s containing %q", err, tt.code, tt.contains)
+			}
+		})
+	}
+}
+
+func TestChaining(t *testing.T) {
+	e := newEnv(t)
+	_, app := e.assume(t, e.user, &AssumeRoleInput{RoleArn: appRoleARN, RoleSessionName: "first", ExternalId: str("ext-1"),
+		SourceIdentity: str("alice"), Tags: []Tag{{"LakeFormationAuthorizedCaller", "engine1"}, {"plain", "x"}},
+		TransitiveTagKeys: []string{"LakeFormationAuthorizedCaller"}})
+
+	// Chained sessions are capped at one hour: asked for more, refused; not asked, capped.
+	if _, err := e.svc.AssumeRole(context.Background(), app, &AssumeRoleInput{RoleArn: jobRoleARN, RoleSessionName: "second", DurationSeconds: i32(3601)}); awsproto.As(err) == nil ||
+		!strings.Contains(err.Error(), "1 hour session limit for roles assumed by role chaining") {
+		t.Fatalf("chained 3601 s: %v", err)
+	}
+	out, job := e.assume(t, app, &AssumeRoleInput{RoleArn: jobRoleARN, RoleSessionName: "second"})
+	if got := out.Credentials.Expiration.Sub(e.clock.now()); got != time.Hour {
+		t.Errorf("chained lifetime %v", got)
+	}
+	s := job.Session
+	if !s.Chained || s.SourceIdentity != "alice" || s.RoleARN != jobRoleARN || job.ARN != "arn:aws:sts::"+acct+":assumed-role/job/second" {
+		t.Errorf("chained session %+v arn %s", s, job.ARN)
+	}
+	// Only the transitive tag travels.
+	if diff := cmp.Diff([]identity.Tag{{"LakeFormationAuthorizedCaller", "engine1"}}, s.Tags); diff != "" {
+		t.Errorf("tags (-want +got):\n%s", diff)
+	}
+	// A transitive tag cannot be overridden, and the source identity cannot change.
+	_, err := e.svc.AssumeRole(context.Background(), app, &AssumeRoleInput{RoleArn: jobRoleARN, RoleSessionName: "third",
+		Tags: []Tag{{"lakeformationauthorizedcaller", "engine2"}}})
+	if ae := awsproto.As(err); ae == nil || ae.Code != "InvalidParameterValue" {
+		t.Errorf("override transitive tag: %v", err)
+	}
+	_, err = e.svc.AssumeRole(context.Background(), app, &AssumeRoleInput{RoleArn: jobRoleARN, RoleSessionName: "third", SourceIdentity: str("mallory")})
+	if ae := awsproto.As(err); ae == nil || ae.Code != "AccessDenied" {
+		t.Errorf("change source identity: %v", err)
+	}
+}
+
+func TestTokenLifecycle(t *testing.T) {
+	e := newEnv(t)
+	out, _ := e.assume(t, e.user, &AssumeRoleInput{RoleArn: appRoleARN, RoleSessionName: "s1", ExternalId: str("ext-1"), DurationSeconds: i32(900)})
+	ctx := context.Background()
+	key, tok := out.Credentials.AccessKeyID, out.Credentials.SessionToken.Reveal()
+
+	if _, err := e.svc.Lookup(ctx, "ASIAOTHEROTHEROTHER0", tok); !errors.Is(err, identity.ErrInvalidToken) {
+		t.Errorf("token with another key id: %v", err)
+	}
+	if _, err := e.svc.Lookup(ctx, key, ""); !errors.Is(err, identity.ErrUnknownAccessKey) {
+		t.Errorf("no token: %v", err)
+	}
+	if _, err := e.svc.Lookup(ctx, "AKIAALICE00000000000", tok); !errors.Is(err, identity.ErrUnknownAccessKey) {
+		t.Errorf("long-term key id: %v", err)
+	}
+	if _, err := e.svc.Lookup(ctx, key, tok[:len(tok)-8]); !errors.Is(err, identity.ErrInvalidToken) {
+		t.Errorf("truncated: %v", err)
+	}
+	// Another replica with the same ring opens it; a foreign ring does not.
+	replica := New(acct, e.ring, e.iam, &Options{Now: e.clock.now})
+	if _, err := replica.Lookup(ctx, key, tok); err != nil {
+		t.Errorf("replica: %v", err)
+	}
+	foreign, _ := keyring.New(nil)
+	if _, err := New(acct, foreign, e.iam, &Options{Now: e.clock.now}).Lookup(ctx, key, tok); !errors.Is(err, identity.ErrInvalidToken) {
+		t.Errorf("foreign ring: %v", err)
+	}
+	// Expiry with the injected clock, also through the cache.
+	e.clock.add(899 * time.Second)
+	if _, err := e.svc.Lookup(ctx, key, tok); err != nil {
+		t.Errorf("just before expiry: %v", err)
+	}
+	e.clock.add(time.Second)
+	if _, err := e.svc.Lookup(ctx, key, tok); !errors.Is(err, identity.ErrExpiredToken) {
+		t.Errorf("at expiry: %v", err)
+	}
+}
+
+// TestConcurrentUse: one credential used from many goroutines at once (Spark executors).
+func TestConcurrentUse(t *testing.T) {
+	e := newEnv(t)
+	out, _ := e.assume(t, e.user, &AssumeRoleInput{RoleArn: appRoleARN, RoleSessionName: "s1", ExternalId: str("ext-1")})
+	var wg sync.WaitGroup
+	errs := make(chan error, 64)
+	for range 64 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 50 {
+				if _, err := e.svc.Lookup(context.Background(), out.Credentials.AccessKeyID, out.Credentials.SessionToken.Reveal()); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+}
+
+func TestGetSessionToken(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	out, err := e.svc.GetSessionToken(ctx, e.user, &GetSessionTokenInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := out.Credentials.Expiration.Sub(e.clock.now()); got != 12*time.Hour {
+		t.Errorf("default user lifetime %v", got)
+	}
+	cred, err := e.svc.Lookup(ctx, out.Credentials.AccessKeyID, out.Credentials.SessionToken.Reveal())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := cred.Principal; p.Type != identity.IAMUser || p.ARN != userARN || p.UserName != "alice" || p.Session != nil {
+		t.Errorf("principal %+v", p)
+	}
+	if _, err := e.svc.GetSessionToken(ctx, cred.Principal, &GetSessionTokenInput{}); awsproto.As(err) == nil {
+		t.Error("session credentials called GetSessionToken")
+	}
+	root := identity.NewRoot(acct, "AKIAROOT")
+	if _, err := e.svc.GetSessionToken(ctx, root, &GetSessionTokenInput{DurationSeconds: i32(7200)}); awsproto.As(err) == nil {
+		t.Error("root got more than an hour")
+	}
+	out, err = e.svc.GetSessionToken(ctx, root, &GetSessionTokenInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cred, _ = e.svc.Lookup(ctx, out.Credentials.AccessKeyID, out.Credentials.SessionToken.Reveal())
+	if cred.Principal.Type != identity.Root || cred.Principal.ARN != identity.RootARN(acct) {
+		t.Errorf("root session principal %+v", cred.Principal)
+	}
+}
+
+// FuzzToken: no mutation of a valid token is ever accepted.
+func FuzzToken(f *testing.F) {
+	e := newEnv(f)
+	out, _ := e.assume(f, e.user, &AssumeRoleInput{RoleArn: appRoleARN, RoleSessionName: "s1", ExternalId: str("ext-1")})
+	tok := out.Credentials.SessionToken.Reveal()
+	raw, _ := base64.StdEncoding.DecodeString(tok)
+	f.Add(0, byte(1))
+	f.Add(len(raw)-1, byte(0x80))
+	f.Add(5, byte(0xff))
+	f.Fuzz(func(t *testing.T, pos int, flip byte) {
+		if flip == 0 || len(raw) == 0 {
+			return
+		}
+		m := append([]byte(nil), raw...)
+		m[((pos%len(m))+len(m))%len(m)] ^= flip
+		_, err := e.svc.Lookup(context.Background(), out.Credentials.AccessKeyID, base64.StdEncoding.EncodeToString(m))
+		if err == nil {
+			t.Fatalf("mutated token accepted (pos %d flip %x)", pos, flip)
+		}
+	})
+}
+
+func BenchmarkLookupCached(b *testing.B) {
+	e := newEnv(b)
+	out, _ := e.assume(b, e.user, &AssumeRoleInput{RoleArn: appRoleARN, RoleSessionName: "s1", ExternalId: str("ext-1")})
+	key, tok := out.Credentials.AccessKeyID, out.Credentials.SessionToken.Reveal()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := e.svc.Lookup(context.Background(), key, tok); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkAssumeRole(b *testing.B) {
+	e := newEnv(b)
+	in := &AssumeRoleInput{RoleArn: appRoleARN, RoleSessionName: "s1", ExternalId: str("ext-1")}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := e.svc.AssumeRole(context.Background(), e.user, in); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
