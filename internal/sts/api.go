@@ -15,6 +15,8 @@ func (s *Service) Routes() *awsproto.QueryRouter {
 			"AssumeRole":        awsproto.Op(s.AssumeRole),
 			"GetSessionToken":   awsproto.Op(s.GetSessionToken),
 			"GetAccessKeyInfo":  awsproto.Op(s.GetAccessKeyInfo),
+
+			"AssumeRoleWithWebIdentity": awsproto.Op(s.AssumeRoleWithWebIdentity),
 		},
 	}
 }

@@ -254,7 +254,7 @@ func (s *Service) AssumeRole(ctx context.Context, p *identity.Principal, in *Ass
 	if err != nil {
 		return nil, err
 	}
-	return s.assume(ctx, p, "sts:AssumeRole", r, nil)
+	return s.assumeWith(ctx, p, "sts:AssumeRole", r, nil, nil)
 }
 
 // denied is the answer for a role that is missing or whose trust refuses: they must look alike.
@@ -262,8 +262,9 @@ func denied(p *identity.Principal, action, roleARN string) error {
 	return awsproto.AccessDenied("User: %s is not authorized to perform: %s on resource: %s", p.ARN, action, roleARN)
 }
 
-// assume authorizes and mints a role session; fed is set for web-identity and Kerberos logins.
-func (s *Service) assume(ctx context.Context, p *identity.Principal, action string, r *sessionRequest, fed *identity.Federation) (*AssumeRoleOutput, error) {
+// assumeWith authorizes and mints a role session. fed is set for web-identity and Kerberos
+// logins; extra holds their condition keys (<issuer>:sub…).
+func (s *Service) assumeWith(ctx context.Context, p *identity.Principal, action string, r *sessionRequest, fed *identity.Federation, extra *policy.Context) (*AssumeRoleOutput, error) {
 	if s.roles == nil {
 		return nil, awsproto.Errorf(http.StatusInternalServerError, "InternalFailure", "roles are not configured")
 	}
@@ -330,7 +331,10 @@ func (s *Service) assume(ctx context.Context, p *identity.Principal, action stri
 
 	// Authorization: every action the request needs, against the trust policy and the caller's
 	// identity policies, by the one authorizer.
-	keys := policy.NewContext()
+	keys := extra
+	if keys == nil {
+		keys = policy.NewContext()
+	}
 	keys.Set("sts:RoleSessionName", r.sessionName)
 	if r.externalID != nil {
 		keys.Set("sts:ExternalId", *r.externalID)

@@ -21,6 +21,7 @@ import (
 
 	"github.com/sluicehq/sluice/internal/identity"
 	"github.com/sluicehq/sluice/internal/keyring"
+	"github.com/sluicehq/sluice/internal/oidc"
 	"github.com/sluicehq/sluice/internal/policy"
 )
 
@@ -49,6 +50,9 @@ type Options struct {
 	Now    func() time.Time // default time.Now
 	Rand   io.Reader        // default crypto/rand
 	Logger *slog.Logger
+	// Providers and OIDC enable AssumeRoleWithWebIdentity.
+	Providers OIDCProviders
+	OIDC      *oidc.Verifier
 }
 
 // Service implements the STS operations.
@@ -56,9 +60,12 @@ type Service struct {
 	account identity.AccountID
 	ring    *keyring.Ring
 	roles   Roles
-	now     func() time.Time
-	rand    io.Reader
-	log     *slog.Logger
+	// Web identity: registered providers and the token verifier; nil disables it.
+	providers OIDCProviders
+	oidc      *oidc.Verifier
+	now       func() time.Time
+	rand      io.Reader
+	log       *slog.Logger
 
 	// opened caches tokens already opened, by a hash of the token, so a credential used for many
 	// requests is decrypted once. Entries are immutable and expire with their credential.
@@ -87,6 +94,7 @@ func New(account identity.AccountID, ring *keyring.Ring, roles Roles, opts *Opti
 		if opts.Logger != nil {
 			s.log = opts.Logger
 		}
+		s.providers, s.oidc = opts.Providers, opts.OIDC
 	}
 	return s
 }

@@ -15,6 +15,8 @@ import (
 	"github.com/sluicehq/sluice/internal/awsproto"
 	"github.com/sluicehq/sluice/internal/identity"
 	"github.com/sluicehq/sluice/internal/keyring"
+	"github.com/sluicehq/sluice/internal/oidc"
+	"github.com/sluicehq/sluice/internal/oidc/oidctest"
 	"github.com/sluicehq/sluice/internal/policy"
 )
 
@@ -37,7 +39,9 @@ func (f *fakeIAM) Role(_ context.Context, arn string) (*Role, error) {
 func (f *fakeIAM) AuthorizeTrust(_ context.Context, p *identity.Principal, action string, role *Role, keys *policy.Context) error {
 	pp := policy.Principal{ARN: string(p.ARN), Account: string(p.Account), IsRoot: p.Type == identity.Root}
 	ids := f.identity[p.ARN]
-	if p.Session != nil {
+	if p.Type == identity.WebIdentityUser {
+		pp = policy.Principal{Federated: string(p.Session.Federation.Provider), Account: string(p.Account)}
+	} else if p.Session != nil {
 		pp.RoleARN = string(p.Session.RoleARN)
 		ids = f.identity[p.Session.RoleARN]
 	}
@@ -158,7 +162,7 @@ func TestAssumeRoleSession(t *testing.T) {
 		Session: &identity.Session{
 			RoleARN: appRoleARN, RoleID: "AROAAPPAPPAPPAPPAPPA", RoleName: "app", Name: "dss-conn-c1-assumed-for-bob",
 			IssuedAt: e.clock.now(), Expires: e.clock.now().Add(90 * time.Minute), SourceIdentity: "bob",
-			Tags:              []identity.Tag{{"LakeFormationAuthorizedCaller", "engine1"}, {"team", "data"}},
+			Tags:              []identity.Tag{{Key: "LakeFormationAuthorizedCaller", Value: "engine1"}, {Key: "team", Value: "data"}},
 			TransitiveTagKeys: []string{"LakeFormationAuthorizedCaller"},
 			InlinePolicy:      `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/p/*"}]}`,
 			CallerARN:         userARN,
@@ -244,7 +248,7 @@ func TestChaining(t *testing.T) {
 		t.Errorf("chained session %+v arn %s", s, job.ARN)
 	}
 	// Only the transitive tag travels.
-	if diff := cmp.Diff([]identity.Tag{{"LakeFormationAuthorizedCaller", "engine1"}}, s.Tags); diff != "" {
+	if diff := cmp.Diff([]identity.Tag{{Key: "LakeFormationAuthorizedCaller", Value: "engine1"}}, s.Tags); diff != "" {
 		t.Errorf("tags (-want +got):\n%s", diff)
 	}
 	// A transitive tag cannot be overridden, and the source identity cannot change.
@@ -398,5 +402,68 @@ func BenchmarkAssumeRole(b *testing.B) {
 		if _, err := e.svc.AssumeRole(context.Background(), e.user, in); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+type providers map[string]*OIDCProvider
+
+func (p providers) OIDCProviderFor(_ context.Context, issuer string) (*OIDCProvider, error) {
+	if pr := p[issuer]; pr != nil {
+		return pr, nil
+	}
+	return nil, errors.New("none")
+}
+
+func TestAssumeRoleWithWebIdentity(t *testing.T) {
+	is := oidctest.New()
+	defer is.Close()
+	e := newEnv(t)
+	key := issuerKey(is.URL())
+	provARN := identity.ARN("arn:aws:iam::" + acct + ":oidc-provider/" + key)
+	e.svc.providers = providers{is.URL(): {ARN: provARN, ClientIDs: []string{"sluice-cli"}}}
+	e.svc.oidc = oidc.NewVerifier(nil)
+	webRole := "arn:aws:iam::" + acct + ":role/web"
+	e.iam.roles[webRole] = &Role{Name: "web", ID: "AROAWEBWEBWEBWEBWEBW", ARN: identity.ARN(webRole), MaxSessionDuration: time.Hour,
+		Trust: mustParse(t, `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":"`+string(provARN)+`"},
+		 "Action":["sts:AssumeRoleWithWebIdentity","sts:TagSession","sts:SetSourceIdentity"],"Condition":{"StringEquals":{"`+key+`:sub":"alice","`+key+`:aud":"sluice-cli"}}}]}`, policy.Resource)}
+	anon := &identity.Principal{}
+	ctx := context.Background()
+	call := func(tok string) (*AssumeRoleWithWebIdentityOutput, error) {
+		return e.svc.AssumeRoleWithWebIdentity(ctx, anon, &AssumeRoleWithWebIdentityInput{RoleArn: webRole, RoleSessionName: "alice-laptop", WebIdentityToken: tok})
+	}
+	out, err := call(is.Token("alice", "sluice-cli", time.Hour, map[string]any{
+		"https://aws.amazon.com/tags":            map[string]any{"principal_tags": map[string]any{"team": []any{"data"}}},
+		"https://aws.amazon.com/source_identity": "alice"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.SubjectFromWebIdentityToken != "alice" || out.Audience != "sluice-cli" || out.Provider != key || out.SourceIdentity != "alice" {
+		t.Errorf("out = %+v", out)
+	}
+	cred, err := e.svc.Lookup(ctx, out.Credentials.AccessKeyID, out.Credentials.SessionToken.Reveal())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := cred.Principal.Session
+	if cred.Principal.ARN != "arn:aws:sts::"+acct+":assumed-role/web/alice-laptop" || s.Federation == nil || s.Federation.Subject != "alice" ||
+		len(s.Tags) != 1 || s.Tags[0].Value != "data" {
+		t.Errorf("session %+v", s)
+	}
+	for name, tc := range map[string]struct{ tok, code string }{
+		"another subject":  {is.Token("bob", "sluice-cli", time.Hour, nil), "AccessDenied"},
+		"another audience": {is.Token("alice", "other", time.Hour, nil), "InvalidIdentityToken"},
+		"expired":          {is.Token("alice", "sluice-cli", -time.Hour, nil), "ExpiredTokenException"},
+		"not a token":      {"abcd", "InvalidIdentityToken"},
+	} {
+		_, err := call(tc.tok)
+		if ae := awsproto.As(err); ae == nil || ae.Code != tc.code {
+			t.Errorf("%s: err = %v, want %s", name, err, tc.code)
+		}
+	}
+	// An unregistered issuer.
+	other := oidctest.New()
+	defer other.Close()
+	if _, err := call(other.Token("alice", "sluice-cli", time.Hour, nil)); awsproto.As(err) == nil || awsproto.As(err).Code != "InvalidIdentityToken" {
+		t.Errorf("unregistered issuer: %v", err)
 	}
 }
