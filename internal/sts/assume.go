@@ -268,6 +268,9 @@ func (s *Service) assumeWith(ctx context.Context, p *identity.Principal, action 
 	if s.roles == nil {
 		return nil, awsproto.Errorf(http.StatusInternalServerError, "InternalFailure", "roles are not configured")
 	}
+	if err := s.limit.allow(p); err != nil {
+		return nil, err
+	}
 	role, err := s.roles.Role(ctx, r.roleARN)
 	if err != nil || string(role.ARN) != r.roleARN {
 		// A missing role, or an ARN that only matches case-insensitively, is denied like a

@@ -31,6 +31,9 @@ func (s *Service) GetSessionToken(_ context.Context, p *identity.Principal, in *
 	if p.Type != identity.IAMUser && p.Type != identity.Root || p.Session != nil || isTemporary(p.AccessKeyID) {
 		return nil, awsproto.AccessDenied("Cannot call GetSessionToken with session credentials")
 	}
+	if err := s.limit.allow(p); err != nil {
+		return nil, err
+	}
 	d, maxD := 12*time.Hour, 36*time.Hour
 	if p.Type == identity.Root {
 		d, maxD = time.Hour, time.Hour

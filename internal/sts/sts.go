@@ -53,6 +53,8 @@ type Options struct {
 	// Providers and OIDC enable AssumeRoleWithWebIdentity.
 	Providers OIDCProviders
 	OIDC      *oidc.Verifier
+	// Limits throttles credential issuing (AssumeRole*, GetSessionToken).
+	Limits Limits
 }
 
 // Service implements the STS operations.
@@ -63,6 +65,7 @@ type Service struct {
 	// Web identity: registered providers and the token verifier; nil disables it.
 	providers OIDCProviders
 	oidc      *oidc.Verifier
+	limit     *limiter
 	now       func() time.Time
 	rand      io.Reader
 	log       *slog.Logger
@@ -95,6 +98,7 @@ func New(account identity.AccountID, ring *keyring.Ring, roles Roles, opts *Opti
 			s.log = opts.Logger
 		}
 		s.providers, s.oidc = opts.Providers, opts.OIDC
+		s.limit = newLimiter(opts.Limits, s.now)
 	}
 	return s
 }

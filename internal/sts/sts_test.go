@@ -467,3 +467,30 @@ func TestAssumeRoleWithWebIdentity(t *testing.T) {
 		t.Errorf("unregistered issuer: %v", err)
 	}
 }
+
+func TestThrottling(t *testing.T) {
+	e := newEnv(t)
+	e.svc.limit = newLimiter(Limits{PerPrincipal: 2, Burst: 2}, e.clock.now)
+	in := &AssumeRoleInput{RoleArn: appRoleARN, RoleSessionName: "s1", ExternalId: str("ext-1")}
+	ctx := context.Background()
+	for i := range 2 {
+		if _, err := e.svc.AssumeRole(ctx, e.user, in); err != nil {
+			t.Fatalf("call %d: %v", i, err)
+		}
+	}
+	_, err := e.svc.AssumeRole(ctx, e.user, in)
+	if ae := awsproto.As(err); ae == nil || ae.Code != "Throttling" {
+		t.Fatalf("third call: %v", err)
+	}
+	// Another principal has its own bucket; time refills.
+	other := *e.user
+	other.ARN = "arn:aws:iam::" + acct + ":user/bob"
+	e.iam.identity[other.ARN] = e.iam.identity[e.user.ARN]
+	if _, err := e.svc.AssumeRole(ctx, &other, in); err != nil {
+		t.Errorf("other principal: %v", err)
+	}
+	e.clock.add(time.Second)
+	if _, err := e.svc.AssumeRole(ctx, e.user, in); err != nil {
+		t.Errorf("after refill: %v", err)
+	}
+}
