@@ -1,0 +1,762 @@
+// Package localfs is the blob driver that keeps objects as files under one directory.
+//
+// # Layout
+//
+//	<root>/tmp/                          files being written (emptied at Open)
+//	<root>/b/<hex bucket>/<path>         objects
+//	<root>/u/<hex bucket>/<upload id>/   multipart uploads: "upload" (attributes) and part files
+//
+// An object's path comes from the lower-case hex encoding of its key cut into components of 250
+// hex digits: every full component but the last is a directory, the last component (1..250
+// digits) is the file, named "<digits>.o". Names are therefore only [0-9a-f.], never longer than
+// 252 bytes, never ".", ".." or empty, so no key can escape the directory or collide with
+// another key; and since hex preserves byte order, walking the tree in name order (a file before
+// the directory it prefixes) lists keys in UTF-8 byte order.
+//
+// # Files
+//
+// An object file holds the bytes, then the attributes as JSON, then the JSON length (8 bytes,
+// big endian) and the magic "SLUICEo1". Data and attributes are thus written in the same atomic
+// step: the file is written under tmp/, fsynced, renamed over the object path, and the directory
+// is fsynced. Part files have the same shape. Readers see the file they opened, so an overwrite
+// during a read is invisible to it.
+package localfs
+
+import (
+	"context"
+	"crypto/md5"
+	"crypto/rand"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/sluicehq/sluice/internal/blob"
+)
+
+const (
+	magic     = "SLUICEo1"
+	trailer   = 16 // length + magic
+	component = 250
+	maxMeta   = 1 << 20
+)
+
+// Options are the optional dependencies of Open; nil means defaults.
+type Options struct {
+	Now  func() time.Time // default time.Now
+	Rand io.Reader        // upload ids; default crypto/rand
+	// NoSync skips fsync (tests and benchmarks of everything else only).
+	NoSync bool
+}
+
+// FS is a blob.Driver on a local directory.
+type FS struct {
+	root   string
+	now    func() time.Time
+	rand   io.Reader
+	nosync bool
+	mu     sync.Mutex // serializes directory pruning against creation
+}
+
+var _ blob.Driver = (*FS)(nil)
+
+// Open opens (creating it if needed) a driver rooted at dir and clears leftovers of interrupted
+// writes.
+func Open(dir string, opts *Options) (*FS, error) {
+	f := &FS{root: dir, now: time.Now, rand: rand.Reader}
+	if opts != nil {
+		if opts.Now != nil {
+			f.now = opts.Now
+		}
+		if opts.Rand != nil {
+			f.rand = opts.Rand
+		}
+		f.nosync = opts.NoSync
+	}
+	if err := os.RemoveAll(filepath.Join(dir, "tmp")); err != nil {
+		return nil, blob.E("open", blob.Internal, "", "", err)
+	}
+	for _, d := range []string{"tmp", "b", "u"} {
+		if err := os.MkdirAll(filepath.Join(dir, d), 0o700); err != nil {
+			return nil, blob.E("open", blob.Internal, "", "", err)
+		}
+	}
+	return f, nil
+}
+
+// Close implements blob.Driver.
+func (f *FS) Close() error { return nil }
+
+func checkName(op, bucket, key string) error {
+	if bucket == "" || len(bucket) > 255 || !utf8.ValidString(bucket) {
+		return blob.E(op, blob.Invalid, bucket, key, errors.New("bad bucket name"))
+	}
+	if key == "" || len(key) > blob.MaxKeyLen || !utf8.ValidString(key) {
+		return blob.E(op, blob.Invalid, bucket, key, errors.New("bad key"))
+	}
+	return nil
+}
+
+func (f *FS) bucketDir(bucket string) string {
+	return filepath.Join(f.root, "b", hex.EncodeToString([]byte(bucket)))
+}
+
+// objectPath maps a key to its file.
+func (f *FS) objectPath(bucket, key string) string {
+	h := hex.EncodeToString([]byte(key))
+	parts := []string{f.bucketDir(bucket)}
+	for len(h) > component {
+		parts = append(parts, h[:component])
+		h = h[component:]
+	}
+	parts = append(parts, h+".o")
+	return filepath.Join(parts...)
+}
+
+// meta is what the JSON trailer holds.
+type meta struct {
+	Key    string     `json:"k"`
+	Attrs  blob.Attrs `json:"a"`
+	Upload string     `json:"u,omitempty"`
+	Number int        `json:"n,omitempty"`
+	Sums   [][]byte   `json:"s,omitempty"` // parts' binary MD5s (upload records)
+}
+
+// tmpFile creates a file under tmp/.
+func (f *FS) tmpFile() (*os.File, error) {
+	return os.CreateTemp(filepath.Join(f.root, "tmp"), "w-")
+}
+
+// writeTrailer appends the attributes and the trailer to w.
+func writeTrailer(w io.Writer, m *meta) error {
+	data, err := json.Marshal(m)
+	if err != nil {
+		return err
+	}
+	var t [trailer]byte
+	binary.BigEndian.PutUint64(t[:8], uint64(len(data)))
+	copy(t[8:], magic)
+	_, err = w.Write(append(data, t[:]...))
+	return err
+}
+
+// readTrailer reads the attributes of an open file and returns the data length.
+func readTrailer(file *os.File) (*meta, int64, error) {
+	st, err := file.Stat()
+	if err != nil {
+		return nil, 0, err
+	}
+	size := st.Size()
+	if size < trailer {
+		return nil, 0, errors.New("localfs: file too short")
+	}
+	var t [trailer]byte
+	if _, err := file.ReadAt(t[:], size-trailer); err != nil {
+		return nil, 0, err
+	}
+	if string(t[8:]) != magic {
+		return nil, 0, errors.New("localfs: bad magic")
+	}
+	n := int64(binary.BigEndian.Uint64(t[:8]))
+	if n > maxMeta || n > size-trailer {
+		return nil, 0, errors.New("localfs: bad trailer length")
+	}
+	buf := make([]byte, n)
+	if _, err := file.ReadAt(buf, size-trailer-n); err != nil {
+		return nil, 0, err
+	}
+	m := new(meta)
+	if err := json.Unmarshal(buf, m); err != nil {
+		return nil, 0, err
+	}
+	return m, size - trailer - n, nil
+}
+
+func (f *FS) sync(file *os.File) error {
+	if f.nosync {
+		return nil
+	}
+	return file.Sync()
+}
+
+func (f *FS) syncDir(dir string) error {
+	if f.nosync {
+		return nil
+	}
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}
+
+// commit fsyncs and closes tmp and renames it to dst, creating dst's directories.
+func (f *FS) commit(tmp *os.File, dst string) error {
+	if err := f.sync(tmp); err != nil {
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	dir := filepath.Dir(dst)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp.Name(), dst); err != nil {
+		return err
+	}
+	return f.syncDir(dir)
+}
+
+// copyFrom copies src into w, wrapping source errors as *blob.ReadError.
+func copyFrom(w io.Writer, src io.Reader) (int64, error) {
+	var buf [256 << 10]byte
+	var n int64
+	for {
+		k, rerr := src.Read(buf[:])
+		if k > 0 {
+			if _, werr := w.Write(buf[:k]); werr != nil {
+				return n, werr
+			}
+			n += int64(k)
+		}
+		if rerr == io.EOF {
+			return n, nil
+		}
+		if rerr != nil {
+			return n, &blob.ReadError{Err: rerr}
+		}
+	}
+}
+
+// writeObject streams src to a temp file with m's trailer and returns the temp file (open), the
+// size and the MD5.
+func (f *FS) writeData(src io.Reader) (*os.File, int64, []byte, error) {
+	tmp, err := f.tmpFile()
+	if err != nil {
+		return nil, 0, nil, err
+	}
+	h := md5.New()
+	n, err := copyFrom(io.MultiWriter(tmp, h), src)
+	if err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return nil, 0, nil, err
+	}
+	return tmp, n, h.Sum(nil), nil
+}
+
+func wrap(op, bucket, key string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var be *blob.Error
+	if errors.As(err, &be) {
+		return err
+	}
+	var re *blob.ReadError
+	if errors.As(err, &re) {
+		return blob.E(op, blob.Invalid, bucket, key, err)
+	}
+	if errors.Is(err, fs.ErrNotExist) {
+		return blob.E(op, blob.NotFound, bucket, key, err)
+	}
+	return blob.E(op, blob.Internal, bucket, key, err)
+}
+
+// Put implements blob.Driver.
+func (f *FS) Put(ctx context.Context, bucket, key string, r io.Reader, a *blob.Attrs) (*blob.Attrs, error) {
+	if err := checkName("put", bucket, key); err != nil {
+		return nil, err
+	}
+	tmp, n, sum, err := f.writeData(r)
+	if err != nil {
+		return nil, wrap("put", bucket, key, err)
+	}
+	m := &meta{Key: key}
+	if a != nil {
+		m.Attrs = *a
+	}
+	m.Attrs.Size, m.Attrs.ETag, m.Attrs.Parts = n, hex.EncodeToString(sum), 0
+	m.Attrs.ModTime = f.now().UTC().Truncate(time.Millisecond)
+	if err := f.finish(ctx, tmp, m, f.objectPath(bucket, key)); err != nil {
+		return nil, wrap("put", bucket, key, err)
+	}
+	out := m.Attrs
+	return &out, nil
+}
+
+// finish appends the trailer and commits, removing the temp file on failure.
+func (f *FS) finish(ctx context.Context, tmp *os.File, m *meta, dst string) error {
+	err := writeTrailer(tmp, m)
+	if err == nil {
+		err = ctx.Err()
+	}
+	if err == nil {
+		err = f.commit(tmp, dst)
+	}
+	if err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+	}
+	return err
+}
+
+type object struct {
+	file  *os.File
+	attrs blob.Attrs
+	used  bool
+}
+
+func (o *object) Attrs() *blob.Attrs { a := o.attrs; return &a }
+
+func (o *object) Range(off, n int64) (io.Reader, error) {
+	if o.used {
+		return nil, errors.New("localfs: Range called twice")
+	}
+	o.used = true
+	if off < 0 || n < 0 || off+n > o.attrs.Size {
+		return nil, blob.E("range", blob.Invalid, "", "", fmt.Errorf("range %d+%d outside 0..%d", off, n, o.attrs.Size))
+	}
+	if _, err := o.file.Seek(off, io.SeekStart); err != nil {
+		return nil, err
+	}
+	return &io.LimitedReader{R: o.file, N: n}, nil
+}
+
+func (o *object) Close() error { return o.file.Close() }
+
+// Open implements blob.Driver.
+func (f *FS) Open(ctx context.Context, bucket, key string) (blob.Object, error) {
+	if err := checkName("open", bucket, key); err != nil {
+		return nil, err
+	}
+	file, err := os.Open(f.objectPath(bucket, key))
+	if err != nil {
+		return nil, wrap("open", bucket, key, err)
+	}
+	m, _, err := readTrailer(file)
+	if err != nil {
+		file.Close()
+		return nil, wrap("open", bucket, key, err)
+	}
+	return &object{file: file, attrs: m.Attrs}, nil
+}
+
+// Stat implements blob.Driver.
+func (f *FS) Stat(ctx context.Context, bucket, key string) (*blob.Attrs, error) {
+	o, err := f.Open(ctx, bucket, key)
+	if err != nil {
+		return nil, wrap("stat", bucket, key, err)
+	}
+	defer o.Close()
+	return o.Attrs(), nil
+}
+
+// Delete implements blob.Driver.
+func (f *FS) Delete(ctx context.Context, bucket, key string) error {
+	if err := checkName("delete", bucket, key); err != nil {
+		return err
+	}
+	p := f.objectPath(bucket, key)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := os.Remove(p); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+		return wrap("delete", bucket, key, err)
+	}
+	if err := f.syncDir(filepath.Dir(p)); err != nil {
+		return wrap("delete", bucket, key, err)
+	}
+	// Prune empty directories up to the bucket directory (under mu, so no commit races).
+	top := f.bucketDir(bucket)
+	for d := filepath.Dir(p); d != top && strings.HasPrefix(d, top); d = filepath.Dir(d) {
+		if os.Remove(d) != nil {
+			break
+		}
+	}
+	return nil
+}
+
+// List implements blob.Driver.
+func (f *FS) List(ctx context.Context, bucket string, opts blob.ListOptions) ([]blob.Entry, error) {
+	if opts.Limit <= 0 {
+		return nil, blob.E("list", blob.Invalid, bucket, "", errors.New("limit must be positive"))
+	}
+	l := &lister{ctx: ctx, prefix: hex.EncodeToString([]byte(opts.Prefix)), after: hex.EncodeToString([]byte(opts.StartAfter)), limit: opts.Limit}
+	if err := l.walk(f.bucketDir(bucket), ""); err != nil && !errors.Is(err, errDone) {
+		if errors.Is(err, fs.ErrNotExist) {
+			return l.out, nil
+		}
+		return nil, wrap("list", bucket, "", err)
+	}
+	return l.out, nil
+}
+
+var errDone = errors.New("done")
+
+type lister struct {
+	ctx           context.Context
+	prefix, after string // hex
+	limit         int
+	out           []blob.Entry
+}
+
+type dirent struct {
+	name string // hex digits without ".o"
+	file bool
+}
+
+func (l *lister) walk(dir, hexSoFar string) error {
+	if err := l.ctx.Err(); err != nil {
+		return err
+	}
+	d, err := os.Open(dir)
+	if err != nil {
+		if hexSoFar != "" && errors.Is(err, fs.ErrNotExist) {
+			return nil // pruned concurrently
+		}
+		return err
+	}
+	names, err := d.Readdirnames(-1)
+	d.Close()
+	if err != nil {
+		return err
+	}
+	ents := make([]dirent, 0, len(names))
+	for _, n := range names {
+		if s, ok := strings.CutSuffix(n, ".o"); ok {
+			ents = append(ents, dirent{s, true})
+		} else {
+			ents = append(ents, dirent{n, false})
+		}
+	}
+	slices.SortFunc(ents, func(a, b dirent) int {
+		if c := strings.Compare(a.name, b.name); c != 0 {
+			return c
+		}
+		if a.file == b.file {
+			return 0
+		}
+		if a.file {
+			return -1
+		}
+		return 1
+	})
+	for _, e := range ents {
+		full := hexSoFar + e.name
+		// Prune: the subtree must be able to hold keys with the prefix and after StartAfter.
+		if !compatible(full, l.prefix, e.file) {
+			continue
+		}
+		if e.file {
+			if full <= l.after {
+				continue
+			}
+			if err := l.emit(filepath.Join(dir, e.name+".o")); err != nil {
+				return err
+			}
+			if len(l.out) >= l.limit {
+				return errDone
+			}
+			continue
+		}
+		// Every key under this directory starts with full; skip it if all are <= after.
+		if len(l.after) >= len(full) && l.after[:len(full)] > full {
+			continue
+		}
+		if err := l.walk(filepath.Join(dir, e.name), full); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// compatible reports whether a key (file) or some key under a directory with hex name full can
+// start with prefix.
+func compatible(full, prefix string, file bool) bool {
+	if len(full) >= len(prefix) {
+		return strings.HasPrefix(full, prefix)
+	}
+	return !file && strings.HasPrefix(prefix, full)
+}
+
+func (l *lister) emit(path string) error {
+	file, err := os.Open(path)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil // deleted concurrently
+		}
+		return err
+	}
+	m, _, err := readTrailer(file)
+	file.Close()
+	if err != nil {
+		return err
+	}
+	l.out = append(l.out, blob.Entry{Key: m.Key, Size: m.Attrs.Size, ETag: m.Attrs.ETag, ModTime: m.Attrs.ModTime})
+	return nil
+}
+
+// Multipart uploads.
+
+func (f *FS) uploadDir(bucket, id string) string {
+	return filepath.Join(f.root, "u", hex.EncodeToString([]byte(bucket)), id)
+}
+
+func validID(id string) bool {
+	if len(id) != 32 {
+		return false
+	}
+	_, err := hex.DecodeString(id)
+	return err == nil
+}
+
+// CreateUpload implements blob.Driver.
+func (f *FS) CreateUpload(ctx context.Context, bucket, key string, a *blob.Attrs) (string, error) {
+	if err := checkName("create-upload", bucket, key); err != nil {
+		return "", err
+	}
+	var b [16]byte
+	if _, err := io.ReadFull(f.rand, b[:]); err != nil {
+		return "", wrap("create-upload", bucket, key, err)
+	}
+	id := hex.EncodeToString(b[:])
+	m := &meta{Key: key, Upload: id}
+	if a != nil {
+		m.Attrs = *a
+	}
+	m.Attrs.Size, m.Attrs.ETag, m.Attrs.Parts = 0, "", 0
+	m.Attrs.ModTime = f.now().UTC().Truncate(time.Millisecond)
+	dir := f.uploadDir(bucket, id)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", wrap("create-upload", bucket, key, err)
+	}
+	tmp, err := f.tmpFile()
+	if err != nil {
+		return "", wrap("create-upload", bucket, key, err)
+	}
+	if err := f.finish(ctx, tmp, m, filepath.Join(dir, "upload")); err != nil {
+		os.RemoveAll(dir)
+		return "", wrap("create-upload", bucket, key, err)
+	}
+	return id, nil
+}
+
+func readMeta(path string) (*meta, int64, error) {
+	file, err := os.Open(path)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer file.Close()
+	return readTrailer(file)
+}
+
+func (f *FS) upload(op, bucket, key, id string) (*meta, error) {
+	if err := checkName(op, bucket, key); err != nil {
+		return nil, err
+	}
+	if !validID(id) {
+		return nil, blob.E(op, blob.NotFound, bucket, key, errors.New("no such upload"))
+	}
+	m, _, err := readMeta(filepath.Join(f.uploadDir(bucket, id), "upload"))
+	if err != nil {
+		return nil, wrap(op, bucket, key, err)
+	}
+	if m.Key != key {
+		return nil, blob.E(op, blob.NotFound, bucket, key, errors.New("upload is for another key"))
+	}
+	return m, nil
+}
+
+// GetUpload implements blob.Driver.
+func (f *FS) GetUpload(ctx context.Context, bucket, key, id string) (*blob.Upload, error) {
+	m, err := f.upload("get-upload", bucket, key, id)
+	if err != nil {
+		return nil, err
+	}
+	return &blob.Upload{ID: id, Key: key, Initiated: m.Attrs.ModTime, Attrs: m.Attrs}, nil
+}
+
+func partName(n int) string { return fmt.Sprintf("p%05d", n) }
+
+// PutPart implements blob.Driver.
+func (f *FS) PutPart(ctx context.Context, bucket, key, id string, n int, r io.Reader) (*blob.Part, error) {
+	if n < 1 || n > 10000 {
+		return nil, blob.E("put-part", blob.Invalid, bucket, key, errors.New("part number out of range"))
+	}
+	if _, err := f.upload("put-part", bucket, key, id); err != nil {
+		return nil, err
+	}
+	tmp, size, sum, err := f.writeData(r)
+	if err != nil {
+		return nil, wrap("put-part", bucket, key, err)
+	}
+	m := &meta{Key: key, Upload: id, Number: n, Sums: [][]byte{sum}}
+	m.Attrs.Size, m.Attrs.ETag = size, hex.EncodeToString(sum)
+	m.Attrs.ModTime = f.now().UTC().Truncate(time.Millisecond)
+	dst := filepath.Join(f.uploadDir(bucket, id), partName(n))
+	// The upload directory must still exist: commit's MkdirAll would resurrect an aborted one.
+	if _, err := os.Stat(filepath.Dir(dst)); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return nil, wrap("put-part", bucket, key, err)
+	}
+	if err := f.finish(ctx, tmp, m, dst); err != nil {
+		return nil, wrap("put-part", bucket, key, err)
+	}
+	return &blob.Part{Number: n, Size: size, ETag: m.Attrs.ETag, ModTime: m.Attrs.ModTime}, nil
+}
+
+// ListParts implements blob.Driver.
+func (f *FS) ListParts(ctx context.Context, bucket, key, id string) ([]blob.Part, error) {
+	if _, err := f.upload("list-parts", bucket, key, id); err != nil {
+		return nil, err
+	}
+	dir := f.uploadDir(bucket, id)
+	names, err := readDirNames(dir)
+	if err != nil {
+		return nil, wrap("list-parts", bucket, key, err)
+	}
+	var parts []blob.Part
+	for _, name := range names {
+		if !strings.HasPrefix(name, "p") {
+			continue
+		}
+		n, err := strconv.Atoi(name[1:])
+		if err != nil {
+			continue
+		}
+		m, _, err := readMeta(filepath.Join(dir, name))
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				continue
+			}
+			return nil, wrap("list-parts", bucket, key, err)
+		}
+		parts = append(parts, blob.Part{Number: n, Size: m.Attrs.Size, ETag: m.Attrs.ETag, ModTime: m.Attrs.ModTime})
+	}
+	slices.SortFunc(parts, func(a, b blob.Part) int { return a.Number - b.Number })
+	return parts, nil
+}
+
+func readDirNames(dir string) ([]string, error) {
+	d, err := os.Open(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer d.Close()
+	return d.Readdirnames(-1)
+}
+
+// CompleteUpload implements blob.Driver.
+func (f *FS) CompleteUpload(ctx context.Context, bucket, key, id string, parts []int) (*blob.Attrs, error) {
+	up, err := f.upload("complete-upload", bucket, key, id)
+	if err != nil {
+		return nil, err
+	}
+	if len(parts) == 0 {
+		return nil, blob.E("complete-upload", blob.Invalid, bucket, key, errors.New("no parts"))
+	}
+	dir := f.uploadDir(bucket, id)
+	tmp, err := f.tmpFile()
+	if err != nil {
+		return nil, wrap("complete-upload", bucket, key, err)
+	}
+	fail := func(err error) (*blob.Attrs, error) {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return nil, wrap("complete-upload", bucket, key, err)
+	}
+	var size int64
+	sums := make([][]byte, 0, len(parts))
+	for _, n := range parts {
+		pf, err := os.Open(filepath.Join(dir, partName(n)))
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return fail(blob.E("complete-upload", blob.NotFound, bucket, key, fmt.Errorf("part %d does not exist", n)))
+			}
+			return fail(err)
+		}
+		m, dataLen, err := readTrailer(pf)
+		if err == nil {
+			// io.Copy between files uses copy_file_range: no bytes pass through memory.
+			_, err = io.Copy(tmp, io.NewSectionReader(pf, 0, dataLen))
+		}
+		pf.Close()
+		if err != nil {
+			return fail(err)
+		}
+		size += dataLen
+		sums = append(sums, m.Sums[0])
+	}
+	m := &meta{Key: key, Attrs: up.Attrs}
+	m.Attrs.Size, m.Attrs.ETag, m.Attrs.Parts = size, blob.MultipartETag(sums), len(parts)
+	m.Attrs.ModTime = f.now().UTC().Truncate(time.Millisecond)
+	if err := f.finish(ctx, tmp, m, f.objectPath(bucket, key)); err != nil {
+		return nil, wrap("complete-upload", bucket, key, err)
+	}
+	os.RemoveAll(dir)
+	out := m.Attrs
+	return &out, nil
+}
+
+// AbortUpload implements blob.Driver.
+func (f *FS) AbortUpload(ctx context.Context, bucket, key, id string) error {
+	if _, err := f.upload("abort-upload", bucket, key, id); err != nil {
+		return err
+	}
+	if err := os.RemoveAll(f.uploadDir(bucket, id)); err != nil {
+		return wrap("abort-upload", bucket, key, err)
+	}
+	return nil
+}
+
+// ListUploads implements blob.Driver.
+func (f *FS) ListUploads(ctx context.Context, bucket, prefix string) ([]blob.Upload, error) {
+	top := filepath.Join(f.root, "u", hex.EncodeToString([]byte(bucket)))
+	ids, err := readDirNames(top)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, nil
+		}
+		return nil, wrap("list-uploads", bucket, "", err)
+	}
+	var out []blob.Upload
+	for _, id := range ids {
+		m, _, err := readMeta(filepath.Join(top, id, "upload"))
+		if err != nil {
+			continue // being created or aborted
+		}
+		if !strings.HasPrefix(m.Key, prefix) {
+			continue
+		}
+		out = append(out, blob.Upload{ID: id, Key: m.Key, Initiated: m.Attrs.ModTime, Attrs: m.Attrs})
+	}
+	slices.SortFunc(out, func(a, b blob.Upload) int {
+		if c := strings.Compare(a.Key, b.Key); c != 0 {
+			return c
+		}
+		if c := a.Initiated.Compare(b.Initiated); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	return out, nil
+}
