@@ -16,7 +16,8 @@ func (s *Service) Routes() *awsproto.QueryRouter {
 			"GetSessionToken":   awsproto.Op(s.GetSessionToken),
 			"GetAccessKeyInfo":  awsproto.Op(s.GetAccessKeyInfo),
 
-			"AssumeRoleWithWebIdentity": awsproto.Op(s.AssumeRoleWithWebIdentity),
+			"AssumeRoleWithWebIdentity":  awsproto.Op(s.AssumeRoleWithWebIdentity),
+			"DecodeAuthorizationMessage": awsproto.Op(s.DecodeAuthorizationMessage),
 		},
 	}
 }

@@ -43,6 +43,8 @@ type Roles interface {
 	// AuthorizeTrust decides action on the role for p with keys, the trust policy being a
 	// resource policy that must allow. A denial is an *awsproto.Error AccessDenied.
 	AuthorizeTrust(ctx context.Context, p *identity.Principal, action string, role *Role, keys *policy.Context) error
+	// Authorize decides an action that has no resource policy.
+	Authorize(ctx context.Context, p *identity.Principal, action, resource string) error
 }
 
 // Options are STS's optional dependencies; nil means defaults.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/sluicehq/sluice/internal/authzmsg"
 	"github.com/sluicehq/sluice/internal/awsproto"
 	"github.com/sluicehq/sluice/internal/identity"
 	"github.com/sluicehq/sluice/internal/keyring"
@@ -49,6 +50,18 @@ func (f *fakeIAM) AuthorizeTrust(_ context.Context, p *identity.Principal, actio
 		&policy.Request{Action: action, Resource: string(role.ARN), Principal: pp, Context: keys})
 	if res.Decision != policy.Allow {
 		return awsproto.AccessDenied("%s", res.Message(string(p.ARN), action, string(role.ARN)))
+	}
+	return nil
+}
+
+func (f *fakeIAM) Authorize(_ context.Context, p *identity.Principal, action, resource string) error {
+	if p.Type == identity.Root {
+		return nil
+	}
+	res := policy.Evaluate(&policy.Set{Identity: f.identity[p.ARN]},
+		&policy.Request{Action: action, Resource: resource, Principal: policy.Principal{ARN: string(p.ARN), Account: string(p.Account)}})
+	if res.Decision != policy.Allow {
+		return awsproto.AccessDenied("%s", res.Message(string(p.ARN), action, resource))
 	}
 	return nil
 }
@@ -492,5 +505,26 @@ func TestThrottling(t *testing.T) {
 	e.clock.add(time.Second)
 	if _, err := e.svc.AssumeRole(ctx, e.user, in); err != nil {
 		t.Errorf("after refill: %v", err)
+	}
+}
+
+func TestDecodeAuthorizationMessage(t *testing.T) {
+	e := newEnv(t)
+	blob, err := authzmsg.Encode(e.ring, &authzmsg.Message{Reason: "no identity-based policy allows",
+		Context: authzmsg.Context{Action: "s3:GetObject", Resource: "arn:aws:s3:::b/k"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := e.svc.DecodeAuthorizationMessage(ctx, e.user, &DecodeAuthorizationMessageInput{EncodedMessage: blob}); awsproto.As(err) == nil || awsproto.As(err).Code != "AccessDenied" {
+		t.Errorf("without permission: %v", err)
+	}
+	root := identity.NewRoot(acct, "AKIAROOT")
+	out, err := e.svc.DecodeAuthorizationMessage(ctx, root, &DecodeAuthorizationMessageInput{EncodedMessage: blob})
+	if err != nil || !strings.Contains(out.DecodedMessage, `"action":"s3:GetObject"`) {
+		t.Errorf("decode = %v, %v", out, err)
+	}
+	if _, err := e.svc.DecodeAuthorizationMessage(ctx, root, &DecodeAuthorizationMessageInput{EncodedMessage: "garbage"}); awsproto.As(err) == nil {
+		t.Error("garbage decoded")
 	}
 }
