@@ -528,3 +528,23 @@ func TestDecodeAuthorizationMessage(t *testing.T) {
 		t.Error("garbage decoded")
 	}
 }
+
+func TestVend(t *testing.T) {
+	e := newEnv(t)
+	role := e.iam.roles[appRoleARN]
+	doc := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/t/*"}]}`
+	creds, arn, err := e.svc.Vend(context.Background(), VendRequest{Role: role, SessionName: "AWSLF-00-NA-123456789012-x1", InlinePolicy: doc, Duration: time.Hour, Caller: e.user})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cred, err := e.svc.Lookup(context.Background(), creds.AccessKeyID, creds.SessionToken.Reveal())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cred.Principal.ARN != arn || cred.Principal.Session.InlinePolicy != doc || !cred.Principal.Session.HasPolicies() {
+		t.Errorf("vended principal %+v", cred.Principal)
+	}
+	if _, _, err := e.svc.Vend(context.Background(), VendRequest{Role: role, SessionName: "x1", Duration: time.Hour}); err == nil {
+		t.Error("vended without a session policy")
+	}
+}
