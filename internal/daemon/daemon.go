@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sluicehq/sluice/internal/audit"
 	"github.com/sluicehq/sluice/internal/awsproto"
 	"github.com/sluicehq/sluice/internal/identity"
 	"github.com/sluicehq/sluice/internal/keyring"
@@ -55,11 +56,14 @@ type Config struct {
 
 // Daemon is a running Sluice.
 type Daemon struct {
-	cfg      Config
-	Root     *rootkeys.Keys
-	Keyring  *keyring.Ring
-	Store    store.Store
-	Server   *server.Server
+	cfg     Config
+	Root    *rootkeys.Keys
+	Keyring *keyring.Ring
+	Store   store.Store
+	Server  *server.Server
+	// Audit is the audit log (set once the store is open); Auditing serves it to the server.
+	Audit    *audit.Log
+	Auditing *audit.Slot
 	listener net.Listener
 	http     *http.Server
 	done     chan error
@@ -133,13 +137,17 @@ func Start(ctx context.Context, cfg Config) (*Daemon, error) {
 	}
 
 	stsSvc := sts.New(cfg.Account, d.Keyring, nil, &sts.Options{Logger: cfg.Logger})
+	d.Auditing = &audit.Slot{}
+	// Root only until IAM evaluation is wired in as the audit.Authorizer.
+	trail := audit.NewAPI(d.Auditing.Reader(), cfg.Account, cfg.Region, nil)
 	d.Server = server.New(server.Config{
 		Account:     cfg.Account,
 		Region:      cfg.Region,
 		Logger:      cfg.Logger,
 		Credentials: []server.CredentialResolver{d.Root, stsSvc},
-		Services:    map[string]awsproto.Handler{"sts": stsSvc.Routes()},
+		Services:    map[string]awsproto.Handler{"sts": stsSvc.Routes(), "cloudtrail": trail.Routes()},
 		Health:      d.health,
+		Audit:       d.Auditing,
 	})
 	// Bind first so health answers 503 while the store opens and migrates.
 	d.listener, err = net.Listen("tcp", cfg.Addr)
@@ -170,6 +178,16 @@ func Start(ctx context.Context, cfg Config) (*Daemon, error) {
 		d.http.Close()
 		return nil, fmt.Errorf("store: %w", err)
 	}
+	chain, err := audit.LoadOrCreateChainID(filepath.Join(cfg.DataDir, "audit-chain-id"), nil)
+	if err == nil {
+		d.Audit, err = audit.Open(ctx, d.Store, d.Keyring, cfg.Account, &audit.Options{Logger: cfg.Logger, Chain: chain})
+	}
+	if err != nil {
+		d.http.Close()
+		d.Store.Close()
+		return nil, fmt.Errorf("audit: %w", err)
+	}
+	d.Auditing.Set(d.Audit)
 	d.Server.SetReady(true)
 	cfg.Logger.Info("sluice started", "addr", d.Addr(), "account", string(cfg.Account), "region", cfg.Region,
 		"store", storeKind(dsn), "data_dir", cfg.DataDir, "root_keys", d.Root.Source)
@@ -212,6 +230,9 @@ func (d *Daemon) Shutdown(ctx context.Context) error {
 	if err != nil {
 		d.cfg.Logger.Warn("drain did not finish; closing remaining connections", "err", err)
 		d.http.Close()
+	}
+	if cerr := d.Audit.Close(); cerr != nil && err == nil {
+		err = cerr
 	}
 	if cerr := d.Store.Close(); cerr != nil && err == nil {
 		err = cerr

@@ -1,0 +1,427 @@
+package audit
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/sluicehq/sluice/internal/awsproto"
+	"github.com/sluicehq/sluice/internal/identity"
+	"github.com/sluicehq/sluice/internal/store"
+)
+
+// Store namespaces (see the package documentation).
+const (
+	NSLog    = "audit/log"
+	NSHead   = "audit/head"
+	NSDigest = "audit/digest"
+	NSIndex  = "audit/idx"
+)
+
+// Options configures Open. Nil means defaults.
+type Options struct {
+	Logger *slog.Logger
+	Now    func() time.Time // default time.Now
+	Rand   io.Reader        // event ids and fresh chain ids; default crypto/rand
+	// Chain is this process's chain id; default a fresh random one.
+	Chain ChainID
+	// A permanent digest is written after DigestEvery records (default 1000) or DigestInterval
+	// (default 1 minute) when records were added since the last one, and on Close.
+	DigestEvery    int
+	DigestInterval time.Duration
+	// MaxBatch caps the records of one transaction (default 1024).
+	MaxBatch int
+}
+
+// Log is the durable audit log. It implements server.Auditor.
+type Log struct {
+	st      store.Store
+	signer  Signer
+	account identity.AccountID
+	log     *slog.Logger
+	now     func() time.Time
+	rand    io.Reader
+	randMu  sync.Mutex
+
+	digestEvery    int
+	digestInterval time.Duration
+	maxBatch       int
+
+	in      chan *pending
+	quit    chan struct{}
+	done    chan struct{}
+	closeMu sync.RWMutex
+	closed  bool
+
+	extras sync.Map // *awsproto.Call → []*prepared, added by Add before Record
+
+	// Writer state, owned by the writer goroutine.
+	chain       ChainID
+	seq         uint64
+	last        Hash
+	headVersion int64
+	digestSeq   uint64
+	digestAt    time.Time
+	stale       bool // a commit failed: reload the head before the next one
+	finalErr    error
+}
+
+// prepared is a record ready for the writer: canonical bytes and index key prefixes.
+type prepared struct {
+	event []byte
+	index []string
+}
+
+type pending struct {
+	recs []*prepared
+	done chan error
+}
+
+// Open starts the log on st, signing digests with signer (the key ring). It resumes the chain
+// named in opts (or starts a new one).
+func Open(ctx context.Context, st store.Store, signer Signer, account identity.AccountID, opts *Options) (*Log, error) {
+	l := &Log{st: st, signer: signer, account: account, log: slog.New(slog.DiscardHandler), now: time.Now,
+		rand: rand.Reader, digestEvery: 1000, digestInterval: time.Minute, maxBatch: 1024,
+		in: make(chan *pending, 4096), quit: make(chan struct{}), done: make(chan struct{})}
+	if opts != nil {
+		if opts.Logger != nil {
+			l.log = opts.Logger
+		}
+		if opts.Now != nil {
+			l.now = opts.Now
+		}
+		if opts.Rand != nil {
+			l.rand = opts.Rand
+		}
+		if opts.DigestEvery > 0 {
+			l.digestEvery = opts.DigestEvery
+		}
+		if opts.DigestInterval > 0 {
+			l.digestInterval = opts.DigestInterval
+		}
+		if opts.MaxBatch > 0 {
+			l.maxBatch = opts.MaxBatch
+		}
+		l.chain = opts.Chain
+	}
+	if l.chain == "" {
+		id, err := NewChainID(l.rand)
+		if err != nil {
+			return nil, E(Unavailable, "open", err)
+		}
+		l.chain = id
+	}
+	if !l.chain.Valid() {
+		return nil, E(Invalid, "open", fmt.Errorf("chain id %q", l.chain))
+	}
+	if err := l.loadHead(ctx); err != nil {
+		return nil, err
+	}
+	l.digestSeq = l.seq
+	l.digestAt = l.now()
+	go l.writer()
+	return l, nil
+}
+
+// Chain returns the id of the chain this log currently extends.
+func (l *Log) Chain() ChainID { return l.chain }
+
+func (l *Log) loadHead(ctx context.Context) error {
+	rec, err := l.st.Get(ctx, NSHead, string(l.chain))
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		l.seq, l.last, l.headVersion = 0, Hash{}, 0
+	case err != nil:
+		return E(Unavailable, "read chain head", err)
+	default:
+		d, err := DecodeDigest(rec.Value)
+		if err != nil {
+			return err
+		}
+		l.seq, l.last, l.headVersion = d.Seq, d.Hash, rec.Version
+	}
+	l.stale = false
+	return nil
+}
+
+// NewEventID returns a random UUID (version 4).
+func (l *Log) newEventID() string {
+	var b [16]byte
+	l.randMu.Lock()
+	_, err := io.ReadFull(l.rand, b[:])
+	l.randMu.Unlock()
+	if err != nil {
+		rand.Read(b[:])
+	}
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	var out [36]byte
+	hex.Encode(out[0:8], b[0:4])
+	out[8] = '-'
+	hex.Encode(out[9:13], b[4:6])
+	out[13] = '-'
+	hex.Encode(out[14:18], b[6:8])
+	out[18] = '-'
+	hex.Encode(out[19:23], b[8:10])
+	out[23] = '-'
+	hex.Encode(out[24:], b[10:])
+	return string(out[:])
+}
+
+func (l *Log) prepare(e *Event, at time.Time) (*prepared, error) {
+	data, err := marshalEvent(e)
+	if err != nil {
+		return nil, E(Invalid, "encode record", err)
+	}
+	return &prepared{event: data, index: indexPrefixes(e, at)}, nil
+}
+
+// Record implements server.Auditor: it builds the request's record, plus any added with Add,
+// and returns once they are durable.
+func (l *Log) Record(ctx context.Context, c *awsproto.Call, status int, info *identity.RequestInfo) error {
+	if info == nil {
+		info = identity.RequestInfoFrom(ctx)
+	}
+	p, err := l.prepare(Build(c, status, info, l.account, l.newEventID()), info.Time)
+	if err != nil {
+		return err
+	}
+	recs := []*prepared{p}
+	if x, ok := l.extras.LoadAndDelete(c); ok {
+		recs = append(recs, x.([]*prepared)...)
+	}
+	return l.write(recs)
+}
+
+// Extra is a record that domain code adds to the current request, beside the request's own
+// (Lake Formation's GetDataAccess). The caller, time, request id and region come from the
+// request.
+type Extra struct {
+	EventName   string
+	EventSource string // default the request's service: "<svc>.amazonaws.com"
+	ReadOnly    bool
+	Input       any // requestParameters
+	Output      any // responseElements
+	Resources   []awsproto.Resource
+	Data        map[string]any  // additionalEventData
+	Err         *awsproto.Error // errorCode/errorMessage
+	DataEvent   bool
+}
+
+// Add records x as an extra event of the request in ctx; it is written with the request's own
+// record, in the same transaction. Outside a request it is written at once.
+func (l *Log) Add(ctx context.Context, x *Extra) error {
+	info := identity.RequestInfoFrom(ctx)
+	c := awsproto.CallFrom(ctx)
+	base := &awsproto.Call{}
+	if c != nil {
+		*base = *c
+	} else {
+		base.Principal = identity.FromContext(ctx)
+		base.RequestID = info.RequestID
+	}
+	base.Operation = x.EventName
+	base.Input, base.Output, base.Resources, base.Extra, base.Err, base.DataEvent = x.Input, x.Output, x.Resources, x.Data, x.Err, x.DataEvent
+	e := Build(base, 200, info, l.account, l.newEventID())
+	e.ReadOnly = x.ReadOnly
+	if x.EventSource != "" {
+		e.EventSource = x.EventSource
+	}
+	p, err := l.prepare(e, info.Time)
+	if err != nil {
+		return err
+	}
+	if c == nil {
+		return l.write([]*prepared{p})
+	}
+	for {
+		old, loaded := l.extras.LoadOrStore(c, []*prepared{p})
+		if !loaded {
+			return nil
+		}
+		next := append(append([]*prepared(nil), old.([]*prepared)...), p)
+		if l.extras.CompareAndSwap(c, old, next) {
+			return nil
+		}
+	}
+}
+
+// write hands recs to the writer and waits until they are durable.
+func (l *Log) write(recs []*prepared) error {
+	l.closeMu.RLock()
+	if l.closed {
+		l.closeMu.RUnlock()
+		return E(Unavailable, "record", errors.New("log closed"))
+	}
+	p := &pending{recs: recs, done: make(chan error, 1)}
+	l.in <- p
+	l.closeMu.RUnlock()
+	return <-p.done
+}
+
+// Close writes any queued records and a final digest and stops the writer. Record fails after
+// Close.
+func (l *Log) Close() error {
+	l.closeMu.Lock()
+	if l.closed {
+		l.closeMu.Unlock()
+		return nil
+	}
+	l.closed = true
+	close(l.quit)
+	l.closeMu.Unlock()
+	<-l.done
+	return l.finalErr
+}
+
+func (l *Log) writer() {
+	defer close(l.done)
+	tick := time.NewTicker(min(l.digestInterval, 10*time.Second))
+	defer tick.Stop()
+	var batch []*pending
+	for {
+		batch = batch[:0]
+		select {
+		case p := <-l.in:
+			batch = append(batch, p)
+		case <-tick.C:
+			if l.seq > l.digestSeq && l.now().Sub(l.digestAt) >= l.digestInterval {
+				if err := l.commit(nil, true); err != nil {
+					l.log.Error("audit digest failed", "err", err)
+				}
+			}
+			continue
+		case <-l.quit:
+			// No sender can be mid-send: Close holds the write lock while closing quit.
+			for {
+				select {
+				case p := <-l.in:
+					p.done <- l.commit([]*pending{p}, false)
+					continue
+				default:
+				}
+				break
+			}
+			if l.seq > l.digestSeq {
+				l.finalErr = l.commit(nil, true)
+			}
+			return
+		}
+		n := len(batch[0].recs)
+	fill:
+		for n < l.maxBatch {
+			select {
+			case p := <-l.in:
+				batch = append(batch, p)
+				n += len(p.recs)
+			default:
+				break fill
+			}
+		}
+		err := l.commit(batch, false)
+		for _, p := range batch {
+			p.done <- err
+		}
+	}
+}
+
+// commit writes the batch's records, the signed head and, when due (or forced), a digest, in
+// one transaction.
+func (l *Log) commit(batch []*pending, forceDigest bool) error {
+	err := l.tryCommit(batch, forceDigest)
+	if errors.Is(err, store.ErrConflict) {
+		// Another process extends this chain: move to a fresh one.
+		old := l.chain
+		id, nerr := NewChainID(l.rand)
+		if nerr != nil {
+			return E(Unavailable, "record", nerr)
+		}
+		l.log.Warn("audit chain is written by another process; starting a new chain", "old_chain", string(old), "new_chain", string(id))
+		l.chain, l.seq, l.last, l.headVersion, l.digestSeq = id, 0, Hash{}, 0, 0
+		err = l.tryCommit(batch, forceDigest)
+	}
+	if err != nil {
+		l.stale = true
+		if se := new(Error); errors.As(err, &se) {
+			return err
+		}
+		return E(Unavailable, "record", err)
+	}
+	return nil
+}
+
+func (l *Log) tryCommit(batch []*pending, forceDigest bool) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if l.stale {
+		if err := l.loadHead(ctx); err != nil {
+			return err
+		}
+	}
+	type kv struct {
+		k string
+		v []byte
+	}
+	var logs []kv
+	var idx []string
+	seq, last := l.seq, l.last
+	for _, p := range batch {
+		for _, r := range p.recs {
+			seq++
+			e := newEntry(l.chain, seq, last, r.event)
+			last = e.Hash
+			k := seqKey(l.chain, seq)
+			logs = append(logs, kv{k, e.Marshal()})
+			for _, pre := range r.index {
+				idx = append(idx, pre+k)
+			}
+		}
+	}
+	now := l.now()
+	head := signDigest(l.signer, l.chain, seq, last, now)
+	headJSON, _ := jsonMarshal(head)
+	digest := forceDigest || seq-l.digestSeq >= uint64(l.digestEvery) || (seq > l.digestSeq && now.Sub(l.digestAt) >= l.digestInterval)
+	var headRec store.Record
+	err := l.st.Update(ctx, func(tx store.Tx) error {
+		for _, x := range logs {
+			if _, err := tx.Create(ctx, NSLog, x.k, x.v); err != nil {
+				if errors.Is(err, store.ErrExists) {
+					return store.ErrConflict // someone else wrote this position
+				}
+				return err
+			}
+		}
+		for _, k := range idx {
+			if _, err := tx.Put(ctx, NSIndex, k, nil); err != nil {
+				return err
+			}
+		}
+		var err error
+		if headRec, err = tx.PutIfVersion(ctx, NSHead, string(l.chain), headJSON, l.headVersion); err != nil {
+			return err
+		}
+		if digest && seq > 0 {
+			if _, err := tx.Put(ctx, NSDigest, seqKey(l.chain, seq), headJSON); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	l.seq, l.last, l.headVersion = seq, last, headRec.Version
+	if digest {
+		l.digestSeq, l.digestAt = seq, now
+	}
+	return nil
+}
+
+func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }
