@@ -71,6 +71,9 @@ func (s *Service) public(err error) *Error {
 	if e := As(err); e != nil {
 		return e
 	}
+	if e := FromSigV4(s, err, ""); e != nil {
+		return e
+	}
 	return &Error{Code: s.InternalCode, Status: http.StatusInternalServerError, Message: internalMessage}
 }
 

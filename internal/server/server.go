@@ -193,7 +193,7 @@ func (s *Server) serveAWS(w http.ResponseWriter, r *http.Request, c *awsproto.Ca
 	case errors.As(err, &se) && se.Code == sigv4.ErrMissingAuthentication:
 		c.Service = guessService(r)
 		if !s.allowUnsigned(r, c) {
-			c.Fail(w, r, authFailure(c.Service, err, ""))
+			c.Fail(w, r, awsproto.AuthFailure(c.Service, err, ""))
 			return
 		}
 		c.Principal = &identity.Principal{Type: identity.Anonymous}
@@ -204,20 +204,20 @@ func (s *Server) serveAWS(w http.ResponseWriter, r *http.Request, c *awsproto.Ca
 		return
 	default:
 		c.Service = guessService(r)
-		c.Fail(w, r, authFailure(c.Service, err, ""))
+		c.Fail(w, r, awsproto.AuthFailure(c.Service, err, ""))
 		return
 	}
 
 	c.AccessKeyID = identity.AccessKeyID(auth.AccessKeyID)
 	cred, err := s.lookup(r.Context(), c.AccessKeyID, auth.SecurityToken)
 	if err != nil {
-		c.Fail(w, r, authFailure(c.Service, err, identity.AccessKeyID(auth.AccessKeyID)))
+		c.Fail(w, r, awsproto.AuthFailure(c.Service, err, identity.AccessKeyID(auth.AccessKeyID)))
 		return
 	}
 	c.Principal = cred.Principal
 	body, err := s.verifier.Verify(r, auth, []byte(cred.Secret.Reveal()))
 	if err != nil {
-		c.Fail(w, r, authFailure(c.Service, err, identity.AccessKeyID(auth.AccessKeyID)))
+		c.Fail(w, r, awsproto.AuthFailure(c.Service, err, identity.AccessKeyID(auth.AccessKeyID)))
 		return
 	}
 	c.Body = body
