@@ -52,6 +52,8 @@ type Config struct {
 	Getenv func(string) string
 	// ShutdownTimeout bounds the drain of in-flight requests (default 30 s).
 	ShutdownTimeout time.Duration
+	// Now is the clock of every service (default time.Now); tests move it to expire credentials.
+	Now func() time.Time
 }
 
 // Daemon is a running Sluice.
@@ -92,6 +94,9 @@ func (c *Config) defaults() {
 	}
 	if c.ShutdownTimeout == 0 {
 		c.ShutdownTimeout = 30 * time.Second
+	}
+	if c.Now == nil {
+		c.Now = time.Now
 	}
 	if c.KeyringFile == "" {
 		c.KeyringFile = filepath.Join(c.DataDir, "keyring.json")
@@ -136,7 +141,7 @@ func Start(ctx context.Context, cfg Config) (*Daemon, error) {
 		return nil, err
 	}
 
-	stsSvc := sts.New(cfg.Account, d.Keyring, nil, &sts.Options{Logger: cfg.Logger})
+	stsSvc := sts.New(cfg.Account, d.Keyring, nil, &sts.Options{Logger: cfg.Logger, Now: cfg.Now})
 	d.Auditing = &audit.Slot{}
 	// Root only until IAM evaluation is wired in as the audit.Authorizer.
 	trail := audit.NewAPI(d.Auditing.Reader(), cfg.Account, cfg.Region, nil)
@@ -148,6 +153,7 @@ func Start(ctx context.Context, cfg Config) (*Daemon, error) {
 		Services:    map[string]awsproto.Handler{"sts": stsSvc.Routes(), "cloudtrail": trail.Routes()},
 		Health:      d.health,
 		Audit:       d.Auditing,
+		Now:         cfg.Now,
 	})
 	// Bind first so health answers 503 while the store opens and migrates.
 	d.listener, err = net.Listen("tcp", cfg.Addr)
