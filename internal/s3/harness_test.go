@@ -85,7 +85,14 @@ func (a *authorizer) Authorize(_ context.Context, p *identity.Principal, req s3.
 	if p.Type != identity.Anonymous {
 		set.Identity = a.identity[owner]
 	}
-	res := policy.Evaluate(set, &policy.Request{Action: req.Action, Resource: req.Resource, Principal: pr, Context: req.Context})
+	cond := req.Context
+	if cond == nil {
+		cond = policy.NewContext()
+	}
+	if p.UserName != "" {
+		cond.Set("aws:username", p.UserName) // a global key the real authorizer adds
+	}
+	res := policy.Evaluate(set, &policy.Request{Action: req.Action, Resource: req.Resource, Principal: pr, Context: cond})
 	if res.Decision != policy.Allow {
 		return awsproto.AccessDenied("%s", res.Message(string(p.ARN), req.Action, req.Resource))
 	}
