@@ -18,6 +18,7 @@ import (
 
 	"github.com/sluicehq/sluice/internal/audit"
 	"github.com/sluicehq/sluice/internal/awsproto"
+	"github.com/sluicehq/sluice/internal/iam"
 	"github.com/sluicehq/sluice/internal/identity"
 	"github.com/sluicehq/sluice/internal/keyring"
 	"github.com/sluicehq/sluice/internal/rootkeys"
@@ -66,6 +67,8 @@ type Daemon struct {
 	// Audit is the audit log (set once the store is open); Auditing serves it to the server.
 	Audit    *audit.Log
 	Auditing *audit.Slot
+	// IAMSlot serves IAM (users, roles, policies, the authorizer) once the store is open.
+	IAMSlot  *iam.Slot
 	listener net.Listener
 	http     *http.Server
 	done     chan error
@@ -142,6 +145,8 @@ func Start(ctx context.Context, cfg Config) (*Daemon, error) {
 	}
 
 	stsSvc := sts.New(cfg.Account, d.Keyring, nil, &sts.Options{Logger: cfg.Logger, Now: cfg.Now})
+	// IAM needs the store, which opens after the listener binds: the slot takes it then.
+	d.IAMSlot = &iam.Slot{}
 	d.Auditing = &audit.Slot{}
 	// Root only until IAM evaluation is wired in as the audit.Authorizer.
 	trail := audit.NewAPI(d.Auditing.Reader(), cfg.Account, cfg.Region, nil)
@@ -149,8 +154,8 @@ func Start(ctx context.Context, cfg Config) (*Daemon, error) {
 		Account:     cfg.Account,
 		Region:      cfg.Region,
 		Logger:      cfg.Logger,
-		Credentials: []server.CredentialResolver{d.Root, stsSvc},
-		Services:    map[string]awsproto.Handler{"sts": stsSvc.Routes(), "cloudtrail": trail.Routes()},
+		Credentials: []server.CredentialResolver{d.Root, d.IAMSlot, stsSvc},
+		Services:    map[string]awsproto.Handler{"sts": stsSvc.Routes(), "cloudtrail": trail.Routes(), "iam": d.IAMSlot},
 		Health:      d.health,
 		Audit:       d.Auditing,
 		Now:         cfg.Now,
@@ -194,6 +199,7 @@ func Start(ctx context.Context, cfg Config) (*Daemon, error) {
 		return nil, fmt.Errorf("audit: %w", err)
 	}
 	d.Auditing.Set(d.Audit)
+	d.IAMSlot.Set(iam.New(d.Store, d.Keyring, cfg.Account, &iam.Options{Logger: cfg.Logger, Now: cfg.Now}))
 	d.Server.SetReady(true)
 	cfg.Logger.Info("sluice started", "addr", d.Addr(), "account", string(cfg.Account), "region", cfg.Region,
 		"store", storeKind(dsn), "data_dir", cfg.DataDir, "root_keys", d.Root.Source)
@@ -239,6 +245,11 @@ func (d *Daemon) Shutdown(ctx context.Context) error {
 	}
 	if cerr := d.Audit.Close(); cerr != nil && err == nil {
 		err = cerr
+	}
+	if svc := d.IAMSlot.Service(); svc != nil {
+		if ferr := svc.Flush(ctx); ferr != nil {
+			d.cfg.Logger.Warn("iam: flushing access key last-used stamps", "err", ferr)
+		}
 	}
 	if cerr := d.Store.Close(); cerr != nil && err == nil {
 		err = cerr
