@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"sort"
+	"strings"
 
 	"github.com/sluicehq/sluice/internal/awsproto"
 	"github.com/sluicehq/sluice/internal/identity"
@@ -45,10 +47,50 @@ func NewAPI(r store.Reader, account identity.AccountID, region string, authz Aut
 }
 
 // Routes returns the CloudTrail JSON 1.1 adapter.
-func (a *API) Routes() *awsproto.JSONRouter {
-	return &awsproto.JSONRouter{Service: awsproto.CloudTrail, Ops: map[string]awsproto.JSONOp{
+func (a *API) Routes() *Router {
+	return &Router{ops: map[string]awsproto.JSONOp{
 		"LookupEvents": awsproto.JSONOpOf(a.LookupEvents),
 	}}
+}
+
+// Router routes CloudTrail's JSON 1.1 requests. CloudTrail's target prefix
+// (com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101) contains dots, so the operation is
+// what follows the last one.
+type Router struct {
+	ops map[string]awsproto.JSONOp
+}
+
+// Operations lists the routed operations, sorted.
+func (rt *Router) Operations() []string {
+	names := make([]string, 0, len(rt.ops))
+	for n := range rt.ops {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// ServeAWS implements awsproto.Handler.
+func (rt *Router) ServeAWS(w http.ResponseWriter, r *http.Request, c *awsproto.Call) {
+	target := r.Header.Get("X-Amz-Target")
+	i := strings.LastIndexByte(target, '.')
+	if i < 0 || target[:i] != awsproto.CloudTrail.TargetPrefix {
+		c.Fail(w, r, awsproto.Errorf(http.StatusBadRequest, "UnknownOperationException", "Unknown operation %q", target))
+		return
+	}
+	name := target[i+1:]
+	c.Operation = name
+	op, ok := rt.ops[name]
+	if !ok {
+		c.Fail(w, r, awsproto.Errorf(http.StatusBadRequest, "UnknownOperationException", "Unknown operation %s", name))
+		return
+	}
+	result, err := op(r.Context(), c, c.Body)
+	if err != nil {
+		c.Fail(w, r, err)
+		return
+	}
+	awsproto.CloudTrail.WriteJSON(w, r, c.RequestID, result)
 }
 
 // LookupAttribute is one lookup condition.
