@@ -56,8 +56,9 @@ type Attrs struct {
 	Parts int `json:",omitempty"`
 }
 
-// Object is an open object. Its attributes and bytes are one consistent version even if the key
-// is overwritten while it is open.
+// Object is an open object. Its attributes and bytes are one consistent version: if the key is
+// overwritten while it is open, Range returns the opened version (localfs) or fails (s3blob),
+// never a mixture.
 type Object interface {
 	Attrs() *Attrs
 	// Range returns a reader of n bytes from offset off (0 <= off, off+n <= Size). It may be
@@ -100,8 +101,10 @@ type Part struct {
 // Driver stores objects. Methods are safe for concurrent use. Errors are *Error; a missing
 // object or upload is kind NotFound.
 type Driver interface {
-	// Put stores the bytes of r under (bucket, key) with the attributes in a (Size, ETag, ModTime
-	// and Parts are ignored and computed) and returns the stored attributes.
+	// Put stores the bytes of r under (bucket, key) with the attributes in a and returns the
+	// stored attributes. a.Size is the expected length (-1 unknown) for drivers that must declare
+	// it up front; the stored Size, ETag, ModTime and Parts are computed. Put reads *a only after
+	// r returned io.EOF, so a source may complete a at its end (trailing checksums).
 	Put(ctx context.Context, bucket, key string, r io.Reader, a *Attrs) (*Attrs, error)
 	// Open opens an object for reading.
 	Open(ctx context.Context, bucket, key string) (Object, error)
@@ -116,8 +119,9 @@ type Driver interface {
 	CreateUpload(ctx context.Context, bucket, key string, a *Attrs) (string, error)
 	// GetUpload returns an upload in progress.
 	GetUpload(ctx context.Context, bucket, key, id string) (*Upload, error)
-	// PutPart stores part n (1..10000) of an upload, replacing an earlier part n.
-	PutPart(ctx context.Context, bucket, key, id string, n int, r io.Reader) (*Part, error)
+	// PutPart stores part n (1..10000) of an upload, replacing an earlier part n; size is the
+	// expected length (-1 unknown).
+	PutPart(ctx context.Context, bucket, key, id string, n int, r io.Reader, size int64) (*Part, error)
 	// ListParts returns the parts of an upload in part-number order.
 	ListParts(ctx context.Context, bucket, key, id string) ([]Part, error)
 	// CompleteUpload assembles the numbered parts, in that order, into the object and removes

@@ -3,7 +3,6 @@ package s3
 import (
 	"encoding/base64"
 	"encoding/xml"
-	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -298,5 +297,3 @@ func (s *Service) listVersions(q *req) error {
 	s.writeXML(q, &out)
 	return nil
 }
-
-var _ = http.StatusOK

@@ -79,7 +79,7 @@ func (s *Service) uploadPart(q *req) error {
 	if err != nil {
 		return err
 	}
-	part, err := s.blobs.PutPart(q.ctx(), q.bucket, q.key, up.ID, n, v)
+	part, err := s.blobs.PutPart(q.ctx(), q.bucket, q.key, up.ID, n, v, v.declared)
 	if err != nil {
 		if errors.Is(err, blob.NotFound) {
 			return noSuchUpload(up.ID)
@@ -115,7 +115,7 @@ func (s *Service) uploadPartCopy(q *req, up *blob.Upload, n int) error {
 	if err != nil {
 		return err
 	}
-	part, err := s.blobs.PutPart(q.ctx(), q.bucket, q.key, up.ID, n, rd)
+	part, err := s.blobs.PutPart(q.ctx(), q.bucket, q.key, up.ID, n, rd, rng.length)
 	if err != nil {
 		if errors.Is(err, blob.NotFound) {
 			return noSuchUpload(up.ID)

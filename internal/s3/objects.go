@@ -6,7 +6,6 @@ import (
 	"crypto/sha1"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/xml"
 	"errors"
 	"hash"
@@ -18,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/sluicehq/sluice/internal/blob"
 	"github.com/sluicehq/sluice/internal/sigv4"
@@ -200,6 +200,9 @@ func (v *verifier) record(alg, val string) {
 }
 
 func checkKey(key string) error {
+	if !utf8.ValidString(key) {
+		return errorf(http.StatusBadRequest, "InvalidURI", "Couldn't parse the specified URI.")
+	}
 	if len(key) > blob.MaxKeyLen {
 		return errorf(http.StatusBadRequest, "KeyTooLongError", "Your key is too long").
 			With("Size", strconv.Itoa(len(key))).With("MaxSizeAllowed", strconv.Itoa(blob.MaxKeyLen))
@@ -225,6 +228,7 @@ func (s *Service) putObject(q *req) error {
 	if err != nil {
 		return err
 	}
+	attrs.Size = v.declared
 	got, err := s.blobs.Put(q.ctx(), q.bucket, q.key, v, attrs)
 	if err != nil {
 		return bodyError(err)
@@ -346,6 +350,7 @@ func (s *Service) copyObject(q *req) error {
 	if err != nil {
 		return err
 	}
+	attrs.Size = src.Size
 	got, err := s.blobs.Put(q.ctx(), q.bucket, q.key, rd, attrs)
 	if err != nil {
 		return err
@@ -436,5 +441,3 @@ func etagMatch(header, etag string) bool {
 	}
 	return false
 }
-
-var _ = hex.EncodeToString

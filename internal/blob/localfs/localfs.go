@@ -597,7 +597,7 @@ func (f *FS) GetUpload(ctx context.Context, bucket, key, id string) (*blob.Uploa
 func partName(n int) string { return fmt.Sprintf("p%05d", n) }
 
 // PutPart implements blob.Driver.
-func (f *FS) PutPart(ctx context.Context, bucket, key, id string, n int, r io.Reader) (*blob.Part, error) {
+func (f *FS) PutPart(ctx context.Context, bucket, key, id string, n int, r io.Reader, _ int64) (*blob.Part, error) {
 	if n < 1 || n > 10000 {
 		return nil, blob.E("put-part", blob.Invalid, bucket, key, errors.New("part number out of range"))
 	}
