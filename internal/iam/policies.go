@@ -162,14 +162,14 @@ type PutPolicyInput struct {
 
 // EntityPolicyInput names an inline policy of a user, group or role, or the entity alone.
 type EntityPolicyInput struct {
-	UserName   string `query:"UserName"`
-	GroupName  string `query:"GroupName"`
-	RoleName   string `query:"RoleName"`
-	PolicyName string `query:"PolicyName"`
-	PolicyArn  string `query:"PolicyArn"`
-	PathPrefix string `query:"PathPrefix"`
-	Marker     string `query:"Marker"`
-	MaxItems   int    `query:"MaxItems"`
+	UserName   string       `query:"UserName"`
+	GroupName  string       `query:"GroupName"`
+	RoleName   string       `query:"RoleName"`
+	PolicyName string       `query:"PolicyName"`
+	PolicyArn  identity.ARN `query:"PolicyArn"`
+	PathPrefix string       `query:"PathPrefix"`
+	Marker     string       `query:"Marker"`
+	MaxItems   int          `query:"MaxItems"`
 }
 
 func entityName(kind string, user, group, role string) (string, error) {
@@ -328,7 +328,7 @@ func (s *Service) attach(kind string, attach bool) func(context.Context, *identi
 			verb = "Detach"
 		}
 		keys := policy.NewContext()
-		keys.Set("iam:PolicyARN", in.PolicyArn)
+		keys.Set("iam:PolicyARN", string(in.PolicyArn))
 		h, err := loadHolder(ctx, s.st, kind, name)
 		if err != nil && !isNoSuchEntity(err) {
 			return nil, err
@@ -348,14 +348,14 @@ func (s *Service) attach(kind string, attach bool) func(context.Context, *identi
 			if err != nil {
 				return err
 			}
-			pr, err := s.loadPolicy(ctx, tx, in.PolicyArn)
+			pr, err := s.loadPolicy(ctx, tx, string(in.PolicyArn))
 			if err != nil {
 				return err
 			}
 			ref := kind + "/" + h.name
 			has := false
 			for _, a := range *h.attached {
-				if string(a) == in.PolicyArn {
+				if a == in.PolicyArn {
 					has = true
 				}
 			}
