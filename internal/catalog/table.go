@@ -196,7 +196,7 @@ func checkColumns(what string, cols []column) error {
 func jsonProblem(err error) string {
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) {
-		return fmt.Sprintf("%s must be %s", te.Field, te.Type)
+		return fmt.Sprintf("%s has the wrong JSON type (%s)", te.Field, te.Value)
 	}
 	return "not a valid JSON object"
 }
