@@ -263,10 +263,14 @@ func (d *Driver) Put(ctx context.Context, bucket, key string, r io.Reader, a *bl
 		ContentDisposition: optional(a.ContentDisposition), ContentLanguage: optional(a.ContentLanguage),
 		CacheControl: optional(a.CacheControl), Expires: expires(a.Expires), Metadata: metadata(a),
 	}
-	if _, err := d.client.PutObject(ctx, in, unsigned); err != nil {
+	out, err := d.client.PutObject(ctx, in, unsigned)
+	if err != nil {
 		return nil, wrap("put", bucket, key, sourceError(body, err))
 	}
-	return d.Stat(ctx, bucket, key)
+	got := *a
+	got.Size, got.ETag, got.Parts = size, strings.Trim(aws.ToString(out.ETag), `"`), 0
+	got.ModTime = time.Now().UTC().Truncate(time.Second)
+	return &got, nil
 }
 
 type object struct {
