@@ -21,6 +21,7 @@ import (
 	"github.com/sluicehq/sluice/internal/iam"
 	"github.com/sluicehq/sluice/internal/identity"
 	"github.com/sluicehq/sluice/internal/keyring"
+	"github.com/sluicehq/sluice/internal/oidc"
 	"github.com/sluicehq/sluice/internal/rootkeys"
 	"github.com/sluicehq/sluice/internal/server"
 	"github.com/sluicehq/sluice/internal/store"
@@ -144,9 +145,12 @@ func Start(ctx context.Context, cfg Config) (*Daemon, error) {
 		return nil, err
 	}
 
-	stsSvc := sts.New(cfg.Account, d.Keyring, nil, &sts.Options{Logger: cfg.Logger, Now: cfg.Now})
-	// IAM needs the store, which opens after the listener binds: the slot takes it then.
+	// IAM needs the store, which opens after the listener binds: STS reaches it through the slot.
 	d.IAMSlot = &iam.Slot{}
+	iamForSTS := stsIAM{iam: d.IAMSlot.Service}
+	stsSvc := sts.New(cfg.Account, d.Keyring, iamForSTS, &sts.Options{
+		Logger: cfg.Logger, Now: cfg.Now, Providers: iamForSTS, OIDC: oidc.NewVerifier(&oidc.Options{Now: cfg.Now}),
+	})
 	d.Auditing = &audit.Slot{}
 	// Root only until IAM evaluation is wired in as the audit.Authorizer.
 	trail := audit.NewAPI(d.Auditing.Reader(), cfg.Account, cfg.Region, nil)
