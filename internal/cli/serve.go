@@ -2,7 +2,12 @@ package cli
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"net/http"
 	"os"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -15,6 +20,7 @@ func newServe() *cobra.Command {
 		cfg                 daemon.Config
 		account             string
 		logFormat, logLevel string
+		oidcCAFile          string
 	)
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -34,6 +40,11 @@ prints how to point the AWS CLI at it. SIGINT or SIGTERM drains in-flight reques
 			cfg.Logger = logger
 			cfg.Account = identity.AccountID(account)
 			cfg.KeyringJSON = os.Getenv("SLUICE_KEYRING")
+			if oidcCAFile != "" {
+				if cfg.OIDCClient, err = clientTrusting(oidcCAFile); err != nil {
+					return err
+				}
+			}
 			d, err := daemon.Start(cmd.Context(), cfg)
 			if err != nil {
 				return err
@@ -57,13 +68,36 @@ prints how to point the AWS CLI at it. SIGINT or SIGTERM drains in-flight reques
 	f.StringVar(&logFormat, "log-format", "text", "log format: text or json")
 	f.StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	f.StringVar(&cfg.KeyringFile, "keyring-file", "", "key ring file (default <data-dir>/keyring.json); SLUICE_KEYRING may hold the ring itself")
+	f.StringVar(&cfg.Blob, "blob", "", "object storage: empty for <data-dir>/objects, a directory, or s3://bucket/prefix?endpoint=URL&region=R (keys in SLUICE_BLOB_ACCESS_KEY_ID, SLUICE_BLOB_SECRET_ACCESS_KEY)")
+	f.StringVar(&cfg.S3Domain, "s3-domain", "localhost", "domain for virtual-hosted-style S3 requests (<bucket>.<domain>)")
 	f.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", 0, "how long to drain in-flight requests on SIGTERM (default 30s)")
+	f.StringVar(&oidcCAFile, "oidc-ca-file", "", "PEM file of CA certificates to trust for OIDC issuers (besides the system roots)")
 	applyEnv := bindEnv(f, map[string]string{
-		"addr": "SLUICE_ADDR", "data-dir": "SLUICE_DATA_DIR", "store": "SLUICE_STORE",
+		"oidc-ca-file": "SLUICE_OIDC_CA_FILE",
+		"addr":         "SLUICE_ADDR", "data-dir": "SLUICE_DATA_DIR", "store": "SLUICE_STORE",
 		"account-id": "SLUICE_ACCOUNT_ID", "region": "SLUICE_REGION",
 		"log-format": "SLUICE_LOG_FORMAT", "log-level": "SLUICE_LOG_LEVEL",
-		"keyring-file": "SLUICE_KEYRING_FILE",
+		"keyring-file": "SLUICE_KEYRING_FILE", "blob": "SLUICE_BLOB", "s3-domain": "SLUICE_S3_DOMAIN",
 	})
 	cmd.PreRunE = func(*cobra.Command, []string) error { return applyEnv() }
 	return cmd
+}
+
+// clientTrusting returns an HTTP client that trusts the system roots and the PEM certificates in
+// file.
+func clientTrusting(file string) (*http.Client, error) {
+	pemData, err := os.ReadFile(file)
+	if err != nil {
+		return nil, fmt.Errorf("--oidc-ca-file: %w", err)
+	}
+	pool, err := x509.SystemCertPool()
+	if err != nil || pool == nil {
+		pool = x509.NewCertPool()
+	}
+	if !pool.AppendCertsFromPEM(pemData) {
+		return nil, fmt.Errorf("--oidc-ca-file %s holds no PEM certificate", file)
+	}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	return &http.Client{Transport: tr, Timeout: 10 * time.Second}, nil
 }

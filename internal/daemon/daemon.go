@@ -18,11 +18,13 @@ import (
 
 	"github.com/sluicehq/sluice/internal/audit"
 	"github.com/sluicehq/sluice/internal/awsproto"
+	"github.com/sluicehq/sluice/internal/blob/blobopen"
 	"github.com/sluicehq/sluice/internal/iam"
 	"github.com/sluicehq/sluice/internal/identity"
 	"github.com/sluicehq/sluice/internal/keyring"
 	"github.com/sluicehq/sluice/internal/oidc"
 	"github.com/sluicehq/sluice/internal/rootkeys"
+	"github.com/sluicehq/sluice/internal/s3"
 	"github.com/sluicehq/sluice/internal/server"
 	"github.com/sluicehq/sluice/internal/store"
 	"github.com/sluicehq/sluice/internal/store/storeopen"
@@ -54,8 +56,16 @@ type Config struct {
 	Getenv func(string) string
 	// ShutdownTimeout bounds the drain of in-flight requests (default 30 s).
 	ShutdownTimeout time.Duration
+	// OIDCClient fetches OIDC discovery documents and keys (default: system roots, 10 s timeout).
+	OIDCClient *http.Client
 	// Now is the clock of every service (default time.Now); tests move it to expire credentials.
 	Now func() time.Time
+	// Blob is where S3 objects live: "" = <data-dir>/objects, a path, or
+	// s3://bucket/prefix?endpoint=…&region=… (credentials SLUICE_BLOB_ACCESS_KEY_ID/SECRET via Getenv).
+	Blob string
+	// S3Domain is the host under which virtual-hosted-style S3 requests name their bucket
+	// (default "localhost": mybucket.localhost:9876).
+	S3Domain string
 }
 
 // Daemon is a running Sluice.
@@ -69,7 +79,9 @@ type Daemon struct {
 	Audit    *audit.Log
 	Auditing *audit.Slot
 	// IAMSlot serves IAM (users, roles, policies, the authorizer) once the store is open.
-	IAMSlot  *iam.Slot
+	IAMSlot *iam.Slot
+	// S3Slot serves S3 once the store is open.
+	S3Slot   *s3.Slot
 	listener net.Listener
 	http     *http.Server
 	done     chan error
@@ -147,9 +159,10 @@ func Start(ctx context.Context, cfg Config) (*Daemon, error) {
 
 	// IAM needs the store, which opens after the listener binds: STS reaches it through the slot.
 	d.IAMSlot = &iam.Slot{}
+	d.S3Slot = &s3.Slot{}
 	iamForSTS := stsIAM{iam: d.IAMSlot.Service}
 	stsSvc := sts.New(cfg.Account, d.Keyring, iamForSTS, &sts.Options{
-		Logger: cfg.Logger, Now: cfg.Now, Providers: iamForSTS, OIDC: oidc.NewVerifier(&oidc.Options{Now: cfg.Now}),
+		Logger: cfg.Logger, Now: cfg.Now, Providers: iamForSTS, OIDC: oidc.NewVerifier(&oidc.Options{Now: cfg.Now, Client: cfg.OIDCClient}),
 	})
 	d.Auditing = &audit.Slot{}
 	// Root only until IAM evaluation is wired in as the audit.Authorizer.
@@ -159,7 +172,7 @@ func Start(ctx context.Context, cfg Config) (*Daemon, error) {
 		Region:      cfg.Region,
 		Logger:      cfg.Logger,
 		Credentials: []server.CredentialResolver{d.Root, d.IAMSlot, stsSvc},
-		Services:    map[string]awsproto.Handler{"sts": stsSvc.Routes(), "cloudtrail": trail.Routes(), "iam": d.IAMSlot},
+		Services:    map[string]awsproto.Handler{"sts": stsSvc.Routes(), "cloudtrail": trail.Routes(), "iam": d.IAMSlot, "s3": d.S3Slot},
 		Health:      d.health,
 		Audit:       d.Auditing,
 		Now:         cfg.Now,
@@ -204,6 +217,11 @@ func Start(ctx context.Context, cfg Config) (*Daemon, error) {
 	}
 	d.Auditing.Set(d.Audit)
 	d.IAMSlot.Set(iam.New(d.Store, d.Keyring, cfg.Account, &iam.Options{Logger: cfg.Logger, Now: cfg.Now}))
+	if err := d.startS3(); err != nil {
+		d.http.Close()
+		d.Store.Close()
+		return nil, fmt.Errorf("s3: %w", err)
+	}
 	d.Server.SetReady(true)
 	cfg.Logger.Info("sluice started", "addr", d.Addr(), "account", string(cfg.Account), "region", cfg.Region,
 		"store", storeKind(dsn), "data_dir", cfg.DataDir, "root_keys", d.Root.Source)
@@ -285,4 +303,19 @@ func (d *Daemon) Banner(w io.Writer) {
 	fmt.Fprintf(w, "  export AWS_DEFAULT_REGION=%s\n", d.cfg.Region)
 	fmt.Fprintf(w, "  export AWS_ENDPOINT_URL=%s   # read by newer SDKs; older CLIs need --endpoint-url\n\n", ep)
 	fmt.Fprintf(w, "  aws --endpoint-url %s sts get-caller-identity\n\n", ep)
+}
+
+// startS3 opens the blob driver and installs the S3 gateway, authorized by IAM.
+func (d *Daemon) startS3() error {
+	drv, err := blobopen.Open(d.cfg.Blob, filepath.Join(d.cfg.DataDir, "objects"), d.cfg.Getenv)
+	if err != nil {
+		return err
+	}
+	authz := s3.AuthorizerFunc(func(ctx context.Context, p *identity.Principal, r s3.AuthzRequest) error {
+		return d.IAMSlot.Service().Authorize(ctx, p, iam.AuthzRequest{Action: r.Action, Resource: r.Resource,
+			Context: r.Context, ResourcePolicy: r.ResourcePolicy, ResourceRequired: r.ResourceRequired})
+	})
+	d.S3Slot.Set(s3.New(d.cfg.Account, d.Store, drv, authz, &s3.Options{
+		Domain: d.cfg.S3Domain, Region: d.cfg.Region, Logger: d.cfg.Logger, Now: d.cfg.Now}))
+	return nil
 }
