@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/sluicehq/sluice/internal/awsproto"
 	"github.com/sluicehq/sluice/internal/identity"
@@ -69,8 +70,9 @@ func (s *Service) prepare(ctx context.Context, p *identity.Principal, req AuthzR
 	if preq.Context == nil {
 		preq.Context = policy.NewContext()
 	}
+	keep := req.Context != nil
 	if p == nil || p.Type == identity.Anonymous {
-		s.globalKeys(ctx, preq.Context, nil)
+		s.globalKeys(ctx, preq.Context, nil, keep)
 		return set, preq, nil
 	}
 	view, err := s.compiledFor(ctx, p)
@@ -99,58 +101,98 @@ func (s *Service) prepare(ctx context.Context, p *identity.Principal, req AuthzR
 			preq.Principal.Federated = string(f.Provider)
 		}
 	}
-	s.globalKeys(ctx, preq.Context, p)
+	s.globalKeys(ctx, preq.Context, p, keep)
 	if p.Type == identity.IAMUser && p.AccessKeyID != "" {
 		svc, _, _ := strings.Cut(req.Action, ":")
 		s.recordUse(ctx, p.AccessKeyID, strings.ToLower(svc), identity.RequestInfoFrom(ctx).Region)
 	}
-	for _, t := range tags {
-		if _, ok := preq.Context.Get("aws:PrincipalTag/" + t.Key); !ok {
-			preq.Context.Set("aws:PrincipalTag/"+t.Key, t.Value)
+	if len(view.tagKeys) == len(tags) && (p.Session == nil || len(p.Session.Tags) == 0) {
+		for i, t := range tags { // the entity's own tags: key names prepared once
+			if keep {
+				if _, ok := preq.Context.Get(view.tagKeys[i]); ok {
+					continue
+				}
+			}
+			preq.Context.Set(view.tagKeys[i], t.Value)
+		}
+	} else {
+		for _, t := range tags {
+			k := "aws:principaltag/" + strings.ToLower(t.Key)
+			if keep {
+				if _, ok := preq.Context.Get(k); ok {
+					continue
+				}
+			}
+			preq.Context.Set(k, t.Value)
 		}
 	}
 	return set, preq, nil
 }
 
-// globalKeys sets the request's global condition keys that the caller has not set.
-func (s *Service) globalKeys(ctx context.Context, c *policy.Context, p *identity.Principal) {
+// globalKeys sets the request's global condition keys. When keep is set (the caller supplied
+// the context) keys already present are left alone. Key names are written in lower case, which
+// the policy context stores without converting them.
+func (s *Service) globalKeys(ctx context.Context, c *policy.Context, p *identity.Principal, keep bool) {
 	set := func(k, v string) {
-		if _, ok := c.Get(k); !ok && v != "" {
-			c.Set(k, v)
+		if v == "" {
+			return
 		}
+		if keep {
+			if _, ok := c.Get(k); ok {
+				return
+			}
+		}
+		c.Set(k, v)
 	}
 	info := identity.RequestInfoFrom(ctx)
 	t := info.Time
 	if t.IsZero() {
 		t = s.now()
 	}
-	set("aws:CurrentTime", t.UTC().Format("2006-01-02T15:04:05Z"))
-	set("aws:EpochTime", strconv.FormatInt(t.Unix(), 10))
-	set("aws:SourceIp", info.SourceIP)
-	set("aws:SecureTransport", strconv.FormatBool(info.SecureTransport))
-	set("aws:MultiFactorAuthPresent", "false")
-	set("aws:RequestedRegion", info.Region)
-	set("aws:UserAgent", info.UserAgent)
+	ts := s.clockStrings(t)
+	set("aws:currenttime", ts.current)
+	set("aws:epochtime", ts.epoch)
+	set("aws:sourceip", info.SourceIP)
+	set("aws:securetransport", strconv.FormatBool(info.SecureTransport))
+	set("aws:multifactorauthpresent", "false")
+	set("aws:requestedregion", info.Region)
+	set("aws:useragent", info.UserAgent)
 	if p == nil {
 		return
 	}
-	set("aws:PrincipalAccount", string(p.Account))
+	set("aws:principalaccount", string(p.Account))
 	set("aws:userid", p.ID)
 	switch p.Type {
 	case identity.IAMUser:
-		set("aws:PrincipalArn", string(p.ARN))
-		set("aws:PrincipalType", "User")
+		set("aws:principalarn", string(p.ARN))
+		set("aws:principaltype", "User")
 		set("aws:username", p.UserName)
 	case identity.AssumedRole, identity.WebIdentityUser:
-		set("aws:PrincipalType", "AssumedRole")
+		set("aws:principaltype", "AssumedRole")
 		if p.Session != nil {
-			set("aws:PrincipalArn", string(p.Session.RoleARN))
-			set("aws:SourceIdentity", p.Session.SourceIdentity)
+			set("aws:principalarn", string(p.Session.RoleARN))
+			set("aws:sourceidentity", p.Session.SourceIdentity)
 			if !p.Session.IssuedAt.IsZero() {
-				set("aws:TokenIssueTime", p.Session.IssuedAt.UTC().Format("2006-01-02T15:04:05Z"))
+				set("aws:tokenissuetime", p.Session.IssuedAt.UTC().Format("2006-01-02T15:04:05Z"))
 			}
 		}
 	}
+}
+
+// clockText is a second's aws:CurrentTime and aws:EpochTime, formatted once per second.
+type clockText struct {
+	unix           int64
+	current, epoch string
+}
+
+func (s *Service) clockStrings(t time.Time) *clockText {
+	u := t.Unix()
+	if c := s.clock.Load(); c != nil && c.unix == u {
+		return c
+	}
+	c := &clockText{unix: u, current: t.UTC().Format("2006-01-02T15:04:05Z"), epoch: strconv.FormatInt(u, 10)}
+	s.clock.Store(c)
+	return c
 }
 
 // authorize is what every IAM operation calls first.
@@ -163,6 +205,7 @@ type view struct {
 	identity []*policy.Policy
 	boundary *policy.Policy
 	tags     []identity.Tag
+	tagKeys  []string // "aws:principaltag/<lower-case key>" for each of tags
 }
 
 // cache holds compiled policies of one IAM generation.
@@ -297,6 +340,9 @@ func (s *Service) loadView(ctx context.Context, kind, name, wantARN string) (*vi
 		}
 	case *Role:
 		v.tags = r.Tags
+	}
+	for _, t := range v.tags {
+		v.tagKeys = append(v.tagKeys, "aws:principaltag/"+strings.ToLower(t.Key))
 	}
 	if h.boundary != nil && *h.boundary != "" {
 		b, err := s.managedPolicy(ctx, *h.boundary)

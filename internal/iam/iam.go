@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/sluicehq/sluice/internal/awsproto"
@@ -40,6 +41,7 @@ type Service struct {
 
 	cache *cache
 	used  *lastUsed
+	clock atomic.Pointer[clockText]
 }
 
 // New returns the IAM service over st; secret access keys are sealed with ring.

@@ -199,7 +199,7 @@ func (s *Service) simulate(ctx context.Context, subject *identity.Principal, fix
 				set = &policy.Set{Identity: fixed.identity, Boundary: fixed.boundary, Resource: resPol}
 				preq = &policy.Request{Action: action, Resource: res, Context: req.Context,
 					Principal: policy.Principal{ARN: string(subject.ARN), Account: string(s.account)}}
-				s.globalKeys(ctx, preq.Context, subject)
+				s.globalKeys(ctx, preq.Context, subject, true)
 			} else if set, preq, err = s.prepare(ctx, subject, req); err != nil {
 				return nil, err
 			}
