@@ -19,6 +19,7 @@ import (
 	"github.com/sluicehq/sluice/internal/audit"
 	"github.com/sluicehq/sluice/internal/awsproto"
 	"github.com/sluicehq/sluice/internal/blob/blobopen"
+	"github.com/sluicehq/sluice/internal/catalog"
 	"github.com/sluicehq/sluice/internal/iam"
 	"github.com/sluicehq/sluice/internal/identity"
 	"github.com/sluicehq/sluice/internal/keyring"
@@ -82,6 +83,8 @@ type Daemon struct {
 	IAMSlot *iam.Slot
 	// S3Slot serves S3 once the store is open.
 	S3Slot   *s3.Slot
+	// GlueSlot serves the Glue Data Catalog once the store is open.
+	GlueSlot *catalog.Slot
 	listener net.Listener
 	http     *http.Server
 	done     chan error
@@ -160,6 +163,7 @@ func Start(ctx context.Context, cfg Config) (*Daemon, error) {
 	// IAM needs the store, which opens after the listener binds: STS reaches it through the slot.
 	d.IAMSlot = &iam.Slot{}
 	d.S3Slot = &s3.Slot{}
+	d.GlueSlot = &catalog.Slot{}
 	iamForSTS := stsIAM{iam: d.IAMSlot.Service}
 	stsSvc := sts.New(cfg.Account, d.Keyring, iamForSTS, &sts.Options{
 		Logger: cfg.Logger, Now: cfg.Now, Providers: iamForSTS, OIDC: oidc.NewVerifier(&oidc.Options{Now: cfg.Now, Client: cfg.OIDCClient}),
@@ -172,7 +176,7 @@ func Start(ctx context.Context, cfg Config) (*Daemon, error) {
 		Region:      cfg.Region,
 		Logger:      cfg.Logger,
 		Credentials: []server.CredentialResolver{d.Root, d.IAMSlot, stsSvc},
-		Services:    map[string]awsproto.Handler{"sts": stsSvc.Routes(), "cloudtrail": trail.Routes(), "iam": d.IAMSlot, "s3": d.S3Slot},
+		Services:    map[string]awsproto.Handler{"sts": stsSvc.Routes(), "cloudtrail": trail.Routes(), "iam": d.IAMSlot, "s3": d.S3Slot, "glue": d.GlueSlot},
 		Health:      d.health,
 		Audit:       d.Auditing,
 		Now:         cfg.Now,
@@ -217,6 +221,9 @@ func Start(ctx context.Context, cfg Config) (*Daemon, error) {
 	}
 	d.Auditing.Set(d.Audit)
 	d.IAMSlot.Set(iam.New(d.Store, d.Keyring, cfg.Account, &iam.Options{Logger: cfg.Logger, Now: cfg.Now}))
+	d.GlueSlot.Set(catalog.New(d.Store, func(ctx context.Context, p *identity.Principal, action, resource string) error {
+		return d.IAMSlot.Service().Authorize(ctx, p, iam.AuthzRequest{Action: action, Resource: resource})
+	}, cfg.Account, cfg.Region, &catalog.Options{Logger: cfg.Logger, Now: cfg.Now}))
 	if err := d.startS3(); err != nil {
 		d.http.Close()
 		d.Store.Close()
