@@ -82,7 +82,7 @@ type Daemon struct {
 	// IAMSlot serves IAM (users, roles, policies, the authorizer) once the store is open.
 	IAMSlot *iam.Slot
 	// S3Slot serves S3 once the store is open.
-	S3Slot   *s3.Slot
+	S3Slot *s3.Slot
 	// GlueSlot serves the Glue Data Catalog once the store is open.
 	GlueSlot *catalog.Slot
 	listener net.Listener
