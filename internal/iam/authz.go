@@ -75,6 +75,16 @@ func (s *Service) prepare(ctx context.Context, p *identity.Principal, req AuthzR
 		s.globalKeys(ctx, preq.Context, nil, keep)
 		return set, preq, nil
 	}
+	if p.Type == identity.WebIdentityUser && (p.Session == nil || p.Session.RoleARN == "") {
+		// A federated login asking for a role (AssumeRoleWithWebIdentity): it has no identity
+		// policies of its own; only the role's trust, naming its provider, can allow.
+		s.globalKeys(ctx, preq.Context, nil, keep)
+		preq.Principal = policy.Principal{ARN: string(p.ARN), Account: string(p.Account)}
+		if p.Session != nil && p.Session.Federation != nil {
+			preq.Principal.Federated = string(p.Session.Federation.Provider)
+		}
+		return set, preq, nil
+	}
 	view, err := s.compiledFor(ctx, p)
 	if err != nil {
 		return nil, nil, err
@@ -249,7 +259,7 @@ func (s *Service) sync(ctx context.Context) (int64, error) {
 		return 0, err
 	}
 	s.cache.mu.Lock()
-	if s.cache.gen != gen {
+	if gen > s.cache.gen { // generations only grow; a slower reader never rolls the cache back
 		s.cache.reset(gen)
 	}
 	s.cache.mu.Unlock()
