@@ -26,3 +26,11 @@ func (sl *Slot) ServeAWS(w http.ResponseWriter, r *http.Request, c *awsproto.Cal
 	}
 	s.ServeAWS(w, r, c)
 }
+
+// Domain returns the virtual-host domain of the installed service ("" before).
+func (sl *Slot) Domain() string {
+	if s := sl.p.Load(); s != nil {
+		return s.Domain()
+	}
+	return ""
+}

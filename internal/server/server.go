@@ -178,6 +178,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) serveAWS(w http.ResponseWriter, r *http.Request, c *awsproto.Call) {
+	if s.serveSigV2(w, r, c) {
+		return
+	}
 	auth, err := sigv4.Parse(r)
 	var se *sigv4.Error
 	switch {
