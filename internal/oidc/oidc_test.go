@@ -16,7 +16,7 @@ import (
 func TestVerify(t *testing.T) {
 	is := oidctest.New()
 	defer is.Close()
-	v := NewVerifier(nil)
+	v := NewVerifier(&Options{Client: is.Client()})
 	ctx := context.Background()
 
 	tok := is.Token("alice", "sluice", time.Hour, map[string]any{"amr": []string{"pwd"}})
@@ -58,7 +58,7 @@ func TestRotation(t *testing.T) {
 	defer is.Close()
 	now := time.Now()
 	clock := func() time.Time { return now }
-	v := NewVerifier(&Options{Now: clock})
+	v := NewVerifier(&Options{Now: clock, Client: is.Client()})
 	ctx := context.Background()
 	if _, err := v.Verify(ctx, is.URL(), is.Token("a", "x", time.Hour, nil)); err != nil {
 		t.Fatal(err)
@@ -80,7 +80,7 @@ func TestIssuerUnreachable(t *testing.T) {
 	tok := is.Token("a", "x", time.Hour, nil)
 	url := is.URL()
 	is.Close()
-	if _, err := NewVerifier(nil).Verify(context.Background(), url, tok); !errors.Is(err, ErrCommunication) {
+	if _, err := NewVerifier(&Options{Client: is.Client()}).Verify(context.Background(), url, tok); !errors.Is(err, ErrCommunication) {
 		t.Errorf("err = %v", err)
 	}
 }
@@ -88,7 +88,7 @@ func TestIssuerUnreachable(t *testing.T) {
 func FuzzVerify(f *testing.F) {
 	is := oidctest.New()
 	defer is.Close()
-	v := NewVerifier(nil)
+	v := NewVerifier(&Options{Client: is.Client()})
 	f.Add(is.Token("a", "x", time.Hour, nil))
 	f.Add("e30.e30.")
 	f.Fuzz(func(t *testing.T, tok string) {
@@ -97,4 +97,12 @@ func FuzzVerify(f *testing.F) {
 			t.Fatal("accepted a token of another issuer")
 		}
 	})
+}
+
+func TestUntrustedCertificate(t *testing.T) {
+	is := oidctest.New()
+	defer is.Close()
+	if _, err := NewVerifier(nil).Verify(context.Background(), is.URL(), is.Token("a", "x", time.Hour, nil)); !errors.Is(err, ErrCommunication) {
+		t.Errorf("an issuer with an untrusted certificate: %v", err)
+	}
 }

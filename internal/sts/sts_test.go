@@ -434,7 +434,7 @@ func TestAssumeRoleWithWebIdentity(t *testing.T) {
 	key := issuerKey(is.URL())
 	provARN := identity.ARN("arn:aws:iam::" + acct + ":oidc-provider/" + key)
 	e.svc.providers = providers{is.URL(): {ARN: provARN, ClientIDs: []string{"sluice-cli"}}}
-	e.svc.oidc = oidc.NewVerifier(nil)
+	e.svc.oidc = oidc.NewVerifier(&oidc.Options{Client: is.Client()})
 	webRole := "arn:aws:iam::" + acct + ":role/web"
 	e.iam.roles[webRole] = &Role{Name: "web", ID: "AROAWEBWEBWEBWEBWEBW", ARN: identity.ARN(webRole), MaxSessionDuration: time.Hour,
 		Trust: mustParse(t, `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":"`+string(provARN)+`"},

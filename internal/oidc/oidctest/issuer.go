@@ -1,5 +1,7 @@
-// Package oidctest runs an OpenID Connect issuer on 127.0.0.1 for tests: a discovery document, a
-// JWKS with rotating ES256 keys, and token minting.
+// Package oidctest runs an OpenID Connect issuer on https://127.0.0.1 for tests (a TLS test server:
+// issuers are https URLs, as IAM requires): a discovery document, a JWKS with rotating ES256 keys,
+// and token minting. Client returns an HTTP client that trusts its certificate; CertPEM the
+// certificate itself, for processes that need a CA file.
 package oidctest
 
 import (
@@ -9,6 +11,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
 	"math/big"
 	"net/http"
@@ -55,11 +58,19 @@ func New() *Issuer {
 		}
 		json.NewEncoder(w).Encode(map[string]any{"keys": keys})
 	})
-	is.Server = httptest.NewServer(mux)
+	is.Server = httptest.NewTLSServer(mux)
 	return is
 }
 
-// URL is the issuer identifier (http://127.0.0.1:port).
+// Client returns an HTTP client that trusts the issuer's certificate.
+func (is *Issuer) Client() *http.Client { return is.Server.Client() }
+
+// CertPEM returns the issuer's certificate in PEM form.
+func (is *Issuer) CertPEM() []byte {
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: is.Server.Certificate().Raw})
+}
+
+// URL is the issuer identifier (https://127.0.0.1:port).
 func (is *Issuer) URL() string { return is.Server.URL }
 
 // Close stops the issuer.
