@@ -548,3 +548,30 @@ func TestVend(t *testing.T) {
 		t.Error("vended without a session policy")
 	}
 }
+
+func TestAssumeRoleWithLogin(t *testing.T) {
+	e := newEnv(t)
+	realm := identity.ARN("arn:aws:iam::" + acct + ":kerberos-realm/EXAMPLE.COM")
+	krbRole := "arn:aws:iam::" + acct + ":role/blog-allowEMRFSAccessForUser1"
+	e.iam.roles[krbRole] = &Role{Name: "blog-allowEMRFSAccessForUser1", ID: "AROAKRBKRBKRBKRBKRBK", ARN: identity.ARN(krbRole), MaxSessionDuration: time.Hour,
+		Trust: mustParse(t, `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":"`+string(realm)+`"},
+		 "Action":["sts:AssumeRoleWithKerberos","sts:SetSourceIdentity"],"Condition":{"StringEquals":{"kerberos:principal":"user1@EXAMPLE.COM"}}}]}`, policy.Resource)}
+	login := func(who string) error {
+		_, err := e.svc.AssumeRoleWithLogin(context.Background(), Login{Provider: realm, Subject: who, Action: "sts:AssumeRoleWithKerberos",
+			Keys: map[string]string{"kerberos:principal": who}, RoleARN: krbRole, SessionName: "user1-session"})
+		return err
+	}
+	if err := login("user1@EXAMPLE.COM"); err != nil {
+		t.Fatal(err)
+	}
+	if err := login("user2@EXAMPLE.COM"); awsproto.As(err) == nil || awsproto.As(err).Code != "AccessDenied" {
+		t.Errorf("user2: %v", err)
+	}
+	// An IAM user with sts:AssumeRole cannot bypass the Kerberos trust.
+	if _, err := e.svc.AssumeRole(context.Background(), e.user, &AssumeRoleInput{RoleArn: krbRole, RoleSessionName: "sneak"}); awsproto.As(err) == nil {
+		t.Error("IAM user assumed a Kerberos-only role")
+	}
+	if got := sanitizeSourceIdentity("user1/admin@EXAMPLE.COM"); got != "user1_admin@EXAMPLE.COM" {
+		t.Errorf("sanitize = %s", got)
+	}
+}
