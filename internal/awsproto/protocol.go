@@ -52,11 +52,14 @@ var (
 	CloudTrail    = &Service{Name: "cloudtrail", Protocol: JSON, JSONVersion: "1.1",
 		TargetPrefix: "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101", InternalCode: "InternalFailure"}
 	S3 = &Service{Name: "s3", Protocol: RESTXML, XMLNamespace: "http://s3.amazonaws.com/doc/2006-03-01/", InternalCode: "InternalError"}
+	// Sluice is Sluice's own API under /_sluice/v1/ (mappings, filtered reads…): SigV4-signed with
+	// the service name "sluice", JSON bodies, errors in the REST-JSON shape.
+	Sluice = &Service{Name: "sluice", Protocol: RESTJSON, InternalCode: "InternalFailure"}
 )
 
 // ServiceNamed returns the well-known service with a signing name, or nil.
 func ServiceNamed(name string) *Service {
-	for _, s := range []*Service{STS, IAM, Glue, LakeFormation, CloudTrail, S3} {
+	for _, s := range []*Service{STS, IAM, Glue, LakeFormation, CloudTrail, S3, Sluice} {
 		if s.Name == name {
 			return s
 		}

@@ -50,7 +50,9 @@ type Config struct {
 	Services map[string]awsproto.Handler
 	// Health reports whether dependencies (the store) are usable.
 	Health func(ctx context.Context) error
-	// Internal serves /_sluice/ paths other than health and metrics (login, native API…); optional.
+	// Internal serves unauthenticated /_sluice/ paths other than health and metrics (the login
+	// endpoints under /_sluice/v1/login/); optional. The rest of /_sluice/v1/ is Sluice's own
+	// API, authenticated like AWS requests and served by Services["sluice"].
 	Internal http.Handler
 	Metrics  *Metrics
 	// Audit is optional; nil records nothing.
@@ -141,7 +143,7 @@ var unsignedSTSActions = map[string]bool{"AssumeRoleWithWebIdentity": true, "Ass
 
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if strings.HasPrefix(r.URL.Path, "/_sluice/") {
+	if strings.HasPrefix(r.URL.Path, "/_sluice/") && !isNative(r.URL.Path) {
 		s.mux.ServeHTTP(w, r)
 		return
 	}
@@ -193,6 +195,11 @@ func (s *Server) serveAWS(w http.ResponseWriter, r *http.Request, c *awsproto.Ca
 			return
 		}
 		c.Region = auth.Scope.Region
+		if isNative(r.URL.Path) != (c.Service == awsproto.Sluice) {
+			c.Fail(w, r, awsproto.Errorf(http.StatusBadRequest, unknownServiceCode(c.Service),
+				"Sign /_sluice/v1/ requests, and only those, with the service name \"sluice\""))
+			return
+		}
 	case errors.As(err, &se) && se.Code == sigv4.ErrMissingAuthentication:
 		c.Service = guessService(r)
 		if !s.allowUnsigned(r, c) {
@@ -231,6 +238,12 @@ func (s *Server) dispatch(w http.ResponseWriter, r *http.Request, c *awsproto.Ca
 	identity.RequestInfoFrom(r.Context()).Region = c.Region
 	ctx := identity.NewContext(awsproto.WithCall(r.Context(), c), c.Principal)
 	s.cfg.Services[c.Service.Name].ServeAWS(w, r.WithContext(ctx), c)
+}
+
+// isNative reports whether path is Sluice's own authenticated API: /_sluice/v1/… except the
+// login endpoints, which authenticate by other means (SPNEGO, OIDC) and are served by Internal.
+func isNative(path string) bool {
+	return strings.HasPrefix(path, "/_sluice/v1/") && !strings.HasPrefix(path, "/_sluice/v1/login/")
 }
 
 // remoteIP strips the port from a RemoteAddr.
@@ -283,6 +296,9 @@ func (s *Server) lookup(ctx context.Context, id identity.AccessKeyID, token stri
 // should get: JSON when it names an X-Amz-Target, query for form posts and Action parameters,
 // S3's XML otherwise.
 func guessService(r *http.Request) *awsproto.Service {
+	if isNative(r.URL.Path) {
+		return awsproto.Sluice
+	}
 	if t := r.Header.Get("X-Amz-Target"); t != "" {
 		if strings.HasPrefix(t, awsproto.CloudTrail.TargetPrefix) {
 			return awsproto.CloudTrail

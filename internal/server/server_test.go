@@ -202,3 +202,46 @@ func TestRequestIDs(t *testing.T) {
 		seen[id] = true
 	}
 }
+
+func TestNativeAPI(t *testing.T) {
+	root := &rootkeys.Keys{Account: "123456789012", AccessKeyID: keyID, Secret: secret.New(secKey)}
+	native := awsproto.NewNativeRouter()
+	native.Handle("GET /_sluice/v1/whoami/{name}", "WhoAmI", func(w http.ResponseWriter, r *http.Request, c *awsproto.Call) {
+		awsproto.Sluice.WriteJSON(w, r, c.RequestID, map[string]string{"arn": string(c.Principal.ARN), "name": r.PathValue("name")})
+	})
+	s := New(Config{Account: "123456789012", Region: "us-east-1", Credentials: []CredentialResolver{root},
+		Services: map[string]awsproto.Handler{"sluice": native, "sts": &awsproto.QueryRouter{Service: awsproto.STS, Version: "2011-06-15"}}})
+	s.SetReady(true)
+	hs := httptest.NewServer(s)
+	defer hs.Close()
+	get := func(path, service string) (int, string) {
+		r, _ := http.NewRequest(http.MethodGet, hs.URL+path, nil)
+		if service != "" {
+			sign(t, r, "", service)
+		}
+		resp, err := http.DefaultClient.Do(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	for _, tc := range []struct {
+		path, service string
+		status        int
+		want          string
+	}{
+		{"/_sluice/v1/whoami/x", "sluice", 200, `"arn":"arn:aws:iam::123456789012:root"`},
+		{"/_sluice/v1/whoami/x", "sluice", 200, `"name":"x"`},
+		{"/_sluice/v1/nope", "sluice", 404, "UnknownOperationException"},
+		{"/_sluice/v1/whoami/x", "sts", 400, "InvalidAction"},
+		{"/_sluice/v1/whoami/x", "", 403, "MissingAuthenticationTokenException"},
+		{"/_sluice/health", "", 200, "ok"},
+	} {
+		status, body := get(tc.path, tc.service)
+		if status != tc.status || !strings.Contains(body, tc.want) {
+			t.Errorf("%s signed for %q: %d %s, want %d %s", tc.path, tc.service, status, body, tc.status, tc.want)
+		}
+	}
+}
