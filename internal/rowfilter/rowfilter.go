@@ -333,3 +333,14 @@ func walk(e Expr, fn func(Column)) {
 		fn(e.Col)
 	}
 }
+
+// AnyOf returns the disjunction of es (nil for none, the expression itself for one).
+func AnyOf(es ...Expr) Expr {
+	switch len(es) {
+	case 0:
+		return nil
+	case 1:
+		return es[0]
+	}
+	return &Or{Terms: flatten[*Or](es)}
+}
