@@ -46,15 +46,17 @@ func verifyDataDir(t *testing.T, dataDir string) (*audit.Report, map[string]int)
 			t.Fatal(err)
 		}
 		for _, r := range recs {
-			e, err := audit.DecodeEntry(r.Value)
+			es, err := audit.DecodeBlock(r.Value)
 			if err != nil {
 				t.Fatal(err)
 			}
-			ev, err := audit.ParseEvent(e.Event)
-			if err != nil {
-				t.Fatal(err)
+			for _, e := range es {
+				ev, err := audit.ParseEvent(e.Event)
+				if err != nil {
+					t.Fatal(err)
+				}
+				ids[ev.RequestID]++
 			}
-			ids[ev.RequestID]++
 		}
 		if len(recs) < 1000 {
 			return rep, ids

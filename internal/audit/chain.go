@@ -155,6 +155,24 @@ func DecodeEntry(data []byte) (*Entry, error) {
 	return &raw.Entry, nil
 }
 
+// DecodeBlock parses a stored log block: the entries of one batch, one per line, in order.
+func DecodeBlock(data []byte) ([]*Entry, error) {
+	if len(data) == 0 || data[len(data)-1] != '\n' {
+		return nil, E(Corrupt, "decode block", errors.New("malformed block"))
+	}
+	var out []*Entry
+	for len(data) > 0 {
+		line, rest, _ := bytes.Cut(data, []byte{'\n'})
+		data = rest
+		e, err := DecodeEntry(line)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
 // Check reports whether the entry's hash matches its content.
 func (e *Entry) Check() bool { return EntryHash(e.Chain, e.Seq, e.Prev, e.Event) == e.Hash }
 

@@ -124,11 +124,7 @@ func Export(ctx context.Context, r store.Reader, dir string, account, region str
 		_, err := writeGzip(filepath.Join(base, filepath.FromSlash(rel)), data)
 		return err
 	}
-	err := listAll(ctx, r, NSLog, func(rec store.Record) error {
-		e, err := DecodeEntry(rec.Value)
-		if err != nil {
-			return fmt.Errorf("audit: export: record %s unreadable (run verify): %w", rec.Key, err)
-		}
+	err := forEachEntry(ctx, r, func(e *Entry) error {
 		ev, _ := ParseEvent(e.Event)
 		at := time.Time{}
 		if ev != nil {
@@ -163,6 +159,22 @@ func Export(ctx context.Context, r store.Reader, dir string, account, region str
 		return nil, err
 	}
 	return rep, nil
+}
+
+// forEachEntry calls fn for every entry of the log, in order.
+func forEachEntry(ctx context.Context, r store.Reader, fn func(*Entry) error) error {
+	return listAll(ctx, r, NSLog, func(rec store.Record) error {
+		entries, err := DecodeBlock(rec.Value)
+		if err != nil {
+			return fmt.Errorf("audit: records up to %s unreadable (run verify): %w", rec.Key, err)
+		}
+		for _, e := range entries {
+			if err := fn(e); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 func writeGzip(name string, data []byte) (string, error) {

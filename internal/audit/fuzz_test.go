@@ -18,12 +18,16 @@ func FuzzDecodeEntry(f *testing.F) {
 	l.Close()
 	recs, _ := st.List(context.Background(), NSLog, storeAll)
 	for _, r := range recs {
-		f.Add(r.Value)
+		es, _ := DecodeBlock(r.Value)
+		for _, e := range es {
+			f.Add(e.Marshal())
+		}
 	}
 	f.Add([]byte(`{"v":1,"chain":"c","seq":1,"prev":"00","hash":"00","event":{}}`))
 	f.Add([]byte(`{"v":2}`))
 	f.Add([]byte(`null`))
 	f.Fuzz(func(t *testing.T, data []byte) {
+		DecodeBlock(data)
 		e, err := DecodeEntry(data)
 		if err != nil {
 			return
@@ -50,7 +54,7 @@ func FuzzParseEvent(f *testing.F) {
 		}
 		e.Username()
 		e.Time()
-		indexPrefixes(e, e.Time())
+		indexPrefixes(e)
 		lookupEvent(Found{Entry: &Entry{Event: json.RawMessage(data)}, Event: e})
 	})
 }

@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
@@ -9,6 +10,7 @@ import (
 	"fmt"
 	"math"
 	"net/url"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -62,20 +64,26 @@ func invTime(t time.Time) string {
 	return fmt.Sprintf("%019d", uint64(math.MaxInt64-t.UnixNano()))
 }
 
+func parseInvTime(s string) (time.Time, bool) {
+	n, err := strconv.ParseUint(s, 10, 64)
+	if err != nil || len(s) != 19 || n > math.MaxInt64 {
+		return time.Time{}, false
+	}
+	return time.Unix(0, math.MaxInt64-int64(n)).UTC(), true
+}
+
 func attrPrefix(a Attribute, value string) string {
 	return string(a) + "/" + encodeValue(value) + "/"
 }
 
-// indexPrefixes returns the index key prefixes of e ("<attr>/<value>/<inv time>/"); the writer
-// appends "<chain>/<seq>".
-func indexPrefixes(e *Event, at time.Time) []string {
-	inv := invTime(at) + "/"
+// indexPrefixes returns the index key prefixes of e ("<attr>/<value>/").
+func indexPrefixes(e *Event) []string {
 	out := make([]string, 0, 10)
 	add := func(a Attribute, v string) {
 		if v == "" && a != All {
 			return
 		}
-		k := attrPrefix(a, v) + inv
+		k := attrPrefix(a, v)
 		for _, x := range out {
 			if x == k {
 				return
@@ -84,7 +92,6 @@ func indexPrefixes(e *Event, at time.Time) []string {
 		out = append(out, k)
 	}
 	add(All, "")
-	add(EventID, e.EventID)
 	add(EventName, e.EventName)
 	add(ReadOnly, strconv.FormatBool(e.ReadOnly))
 	add(Username, e.Username())
@@ -95,6 +102,88 @@ func indexPrefixes(e *Event, at time.Time) []string {
 		add(ResourceName, r.ARN)
 	}
 	return out
+}
+
+// rowSpan is the widest time spread of the postings of one index row: a row's key carries its
+// newest time, so a reader looking for records up to T starts at rows up to T+rowSpan.
+const rowSpan = time.Second
+
+// posting points from an index row to one record of the row's chain.
+type posting struct {
+	at  time.Time
+	seq uint64
+}
+
+// postings collects the index entries of one batch: every record under each of its prefixes.
+// Under load a batch holds many records that share prefixes (the same event name, user, …), so
+// they share a row, and the index costs a few rows per batch instead of ten per record.
+type postings struct {
+	order []string
+	by    map[string][]posting
+}
+
+func newPostings() *postings { return &postings{by: map[string][]posting{}} }
+
+func (p *postings) add(prefix string, at time.Time, seq uint64) {
+	if _, ok := p.by[prefix]; !ok {
+		p.order = append(p.order, prefix)
+	}
+	p.by[prefix] = append(p.by[prefix], posting{at, seq})
+}
+
+type indexRow struct {
+	key   string
+	value []byte
+}
+
+// rows groups each prefix's postings newest first into rows spanning at most rowSpan:
+//
+//	key   <prefix><inverted newest time>/<chain>/<seq of the newest posting, 20 digits>
+//	value one line per posting, newest first: "<inverted time> <seq>\n"
+func (p *postings) rows(chain ChainID) []indexRow {
+	var out []indexRow
+	for _, prefix := range p.order {
+		ps := p.by[prefix]
+		sort.Slice(ps, func(i, j int) bool {
+			if !ps[i].at.Equal(ps[j].at) {
+				return ps[i].at.After(ps[j].at)
+			}
+			return ps[i].seq > ps[j].seq
+		})
+		for i := 0; i < len(ps); {
+			newest := ps[i]
+			var b []byte
+			j := i
+			for ; j < len(ps) && newest.at.Sub(ps[j].at) <= rowSpan; j++ {
+				b = append(b, invTime(ps[j].at)...)
+				b = append(b, ' ')
+				b = strconv.AppendUint(b, ps[j].seq, 10)
+				b = append(b, '\n')
+			}
+			out = append(out, indexRow{key: prefix + invTime(newest.at) + "/" + seqKey(chain, newest.seq), value: b})
+			i = j
+		}
+	}
+	return out
+}
+
+func parsePostings(v []byte) ([]posting, bool) {
+	var out []posting
+	for len(v) > 0 {
+		line, rest, _ := bytes.Cut(v, []byte{'\n'})
+		v = rest
+		inv, seq, ok := strings.Cut(string(line), " ")
+		if !ok {
+			return nil, false
+		}
+		at, ok1 := parseInvTime(inv)
+		n, err := strconv.ParseUint(seq, 10, 64)
+		if !ok1 || err != nil {
+			return nil, false
+		}
+		out = append(out, posting{at, n})
+	}
+	return out, true
 }
 
 // Query selects records for Lookup.
@@ -116,8 +205,9 @@ type Found struct {
 // ErrBadToken is returned (wrapped, kind Invalid) for a NextToken that does not belong to the query.
 var ErrBadToken = errors.New("invalid next token")
 
-// Lookup returns the records that match q, newest first, and a token for the next page ("" when
-// there is none). It reads only the index keys it returns (plus one) and their entries.
+// Lookup returns the records that match q, newest first (to within rowSpan across index rows),
+// and a token for the next page ("" when there is none). It reads the index rows of the records
+// it returns, and those records.
 func Lookup(ctx context.Context, r store.Reader, q Query) ([]Found, string, error) {
 	if q.Attr == "" {
 		q.Attr = All
@@ -125,68 +215,177 @@ func Lookup(ctx context.Context, r store.Reader, q Query) ([]Found, string, erro
 	if q.Limit <= 0 {
 		q.Limit = 50
 	}
+	if q.Attr == EventID {
+		return lookupID(ctx, r, q)
+	}
 	prefix := attrPrefix(q.Attr, q.Value)
+	var endMax time.Time
 	after := ""
 	if !q.End.IsZero() {
-		// Keys with inverted time < inv(end of End's second) are newer than End.
-		endMax := q.End.Truncate(time.Second).Add(time.Second - 1)
-		n, _ := strconv.ParseUint(invTime(endMax), 10, 64)
+		endMax = q.End.Truncate(time.Second).Add(time.Second - 1)
+		n, _ := strconv.ParseUint(invTime(endMax.Add(rowSpan)), 10, 64)
 		if n > 0 {
 			after = prefix + fmt.Sprintf("%019d", n-1) + "~"
 		}
 	}
-	if q.NextToken != "" {
-		raw, err := base64.RawURLEncoding.DecodeString(q.NextToken)
-		if err != nil || !strings.HasPrefix(string(raw), prefix) {
-			return nil, "", E(Invalid, "lookup", ErrBadToken)
-		}
-		if string(raw) > after {
-			after = string(raw)
-		}
-	}
-	startInv := ""
+	var start time.Time
 	if !q.Start.IsZero() {
-		startInv = invTime(q.Start.Truncate(time.Second))
+		start = q.Start.Truncate(time.Second)
 	}
 	var out []Found
+	blocks := &blockReader{r: r}
+	// scan takes the postings of one row from index skip; it reports a token when the page is
+	// full and more matches follow, and done when the rows are too old to match.
+	scan := func(key string, value []byte, skip int) (token string, done bool, err error) {
+		rest := key[len(prefix):]
+		inv, tail, ok := strings.Cut(rest, "/")
+		rowTime, ok2 := parseInvTime(inv)
+		chain, _, ok3 := parseSeqKey(tail)
+		ps, ok4 := parsePostings(value)
+		if !ok || !ok2 || !ok3 || !ok4 {
+			return "", false, nil // not an index row of ours: skip
+		}
+		if !start.IsZero() && rowTime.Before(start) {
+			return "", true, nil
+		}
+		for i := skip; i < len(ps); i++ {
+			p := ps[i]
+			if (!endMax.IsZero() && p.at.After(endMax)) || (!start.IsZero() && p.at.Before(start)) {
+				continue
+			}
+			if len(out) == q.Limit {
+				return base64.RawURLEncoding.EncodeToString([]byte(key + "#" + strconv.Itoa(i))), true, nil
+			}
+			f, err := blocks.found(ctx, chain, p.seq)
+			if err != nil {
+				if errors.Is(err, store.ErrNotFound) {
+					continue // a posting without its entry: the verifier reports the gap
+				}
+				return "", true, err
+			}
+			out = append(out, *f)
+		}
+		return "", false, nil
+	}
+	if q.NextToken != "" {
+		raw, err := base64.RawURLEncoding.DecodeString(q.NextToken)
+		key, n, ok := strings.Cut(string(raw), "#")
+		skip, aerr := strconv.Atoi(n)
+		if err != nil || !ok || aerr != nil || skip < 0 || !strings.HasPrefix(key, prefix) {
+			return nil, "", E(Invalid, "lookup", ErrBadToken)
+		}
+		rec, err := r.Get(ctx, NSIndex, key)
+		if err != nil {
+			if errors.Is(err, store.ErrNotFound) {
+				return nil, "", E(Invalid, "lookup", ErrBadToken)
+			}
+			return nil, "", E(Unavailable, "lookup", err)
+		}
+		tok, done, err := scan(key, rec.Value, skip)
+		if err != nil || done {
+			return out, tok, err
+		}
+		if key > after {
+			after = key
+		}
+	}
 	for {
-		recs, err := r.List(ctx, NSIndex, store.ListOptions{Prefix: prefix, StartAfter: after, Limit: q.Limit - len(out) + 1})
+		recs, err := r.List(ctx, NSIndex, store.ListOptions{Prefix: prefix, StartAfter: after, Limit: 16})
 		if err != nil {
 			return nil, "", E(Unavailable, "lookup", err)
 		}
-		if len(recs) == 0 {
-			return out, "", nil
-		}
 		for _, rec := range recs {
-			inv, tail, ok := strings.Cut(rec.Key[len(prefix):], "/")
-			if startInv != "" && inv > startInv {
-				return out, "", nil
-			}
-			if len(out) == q.Limit {
-				return out, base64.RawURLEncoding.EncodeToString([]byte(after)), nil
+			tok, done, err := scan(rec.Key, rec.Value, 0)
+			if err != nil || done {
+				return out, tok, err
 			}
 			after = rec.Key
-			if !ok {
-				continue
-			}
-			f, err := loadFound(ctx, r, tail)
-			if err != nil {
-				if errors.Is(err, store.ErrNotFound) {
-					continue // an index key without its entry: the verifier reports the gap
-				}
-				return nil, "", err
-			}
-			out = append(out, *f)
+		}
+		if len(recs) < 16 {
+			return out, "", nil
 		}
 	}
 }
 
-func loadFound(ctx context.Context, r store.Reader, key string) (*Found, error) {
-	rec, err := r.Get(ctx, NSLog, key)
+// lookupID finds a record by its event id, which names its chain and position.
+func lookupID(ctx context.Context, r store.Reader, q Query) ([]Found, string, error) {
+	if q.NextToken != "" {
+		return nil, "", E(Invalid, "lookup", ErrBadToken)
+	}
+	tag, seq, err := decodeEventID(q.Value)
+	if err != nil {
+		return nil, "", nil
+	}
+	var chains []ChainID
+	if err := listAll(ctx, r, NSHead, func(rec store.Record) error {
+		if c := ChainID(rec.Key); chainTag(c) == tag {
+			chains = append(chains, c)
+		}
+		return nil
+	}); err != nil {
+		return nil, "", err
+	}
+	b := &blockReader{r: r}
+	for _, c := range chains {
+		f, err := b.found(ctx, c, seq)
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, "", err
+		}
+		t := f.Event.Time()
+		if f.Event.EventID != q.Value || (!q.Start.IsZero() && t.Before(q.Start.Truncate(time.Second))) || (!q.End.IsZero() && t.After(q.End)) {
+			continue
+		}
+		return []Found{*f}, "", nil
+	}
+	return nil, "", nil
+}
+
+// blockReader loads entries by position, keeping the last block it read (postings of one
+// index row usually point into one block).
+type blockReader struct {
+	r       store.Reader
+	key     string
+	entries []*Entry
+}
+
+// entry returns entry seq of chain: it lives in the first block whose key (its last sequence
+// number) is at least seq.
+func (b *blockReader) entry(ctx context.Context, chain ChainID, seq uint64) (*Entry, error) {
+	if e := b.find(chain, seq); e != nil {
+		return e, nil
+	}
+	recs, err := b.r.List(ctx, NSLog, store.ListOptions{Prefix: string(chain) + "/", StartAfter: seqKey(chain, seq-1), Limit: 1})
+	if err != nil {
+		return nil, E(Unavailable, "lookup", err)
+	}
+	if len(recs) == 0 {
+		return nil, store.ErrNotFound
+	}
+	entries, err := DecodeBlock(recs[0].Value)
 	if err != nil {
 		return nil, err
 	}
-	e, err := DecodeEntry(rec.Value)
+	b.key, b.entries = recs[0].Key, entries
+	if e := b.find(chain, seq); e != nil {
+		return e, nil
+	}
+	return nil, store.ErrNotFound
+}
+
+func (b *blockReader) find(chain ChainID, seq uint64) *Entry {
+	for _, e := range b.entries {
+		if e.Chain == chain && e.Seq == seq {
+			return e
+		}
+	}
+	return nil
+}
+
+func (b *blockReader) found(ctx context.Context, chain ChainID, seq uint64) (*Found, error) {
+	e, err := b.entry(ctx, chain, seq)
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -36,7 +37,7 @@ type Options struct {
 	// (default 1 minute) when records were added since the last one, and on Close.
 	DigestEvery    int
 	DigestInterval time.Duration
-	// MaxBatch caps the records of one transaction (default 1024).
+	// MaxBatch caps the records of one transaction and log block (default 256).
 	MaxBatch int
 }
 
@@ -73,10 +74,13 @@ type Log struct {
 	finalErr    error
 }
 
-// prepared is a record ready for the writer: canonical bytes and index key prefixes.
+// prepared is a record ready for the writer: canonical bytes (with a placeholder event id at
+// idAt), index key prefixes and the time the index orders it by.
 type prepared struct {
 	event []byte
+	idAt  int
 	index []string
+	at    time.Time
 }
 
 type pending struct {
@@ -88,7 +92,7 @@ type pending struct {
 // named in opts (or starts a new one).
 func Open(ctx context.Context, st store.Store, signer Signer, account identity.AccountID, opts *Options) (*Log, error) {
 	l := &Log{st: st, signer: signer, account: account, log: slog.New(slog.DiscardHandler), now: time.Now,
-		rand: rand.Reader, digestEvery: 1000, digestInterval: time.Minute, maxBatch: 1024,
+		rand: rand.Reader, digestEvery: 1000, digestInterval: time.Minute, maxBatch: 256,
 		in: make(chan *pending, 4096), quit: make(chan struct{}), done: make(chan struct{})}
 	if opts != nil {
 		if opts.Logger != nil {
@@ -180,7 +184,23 @@ func (l *Log) prepare(e *Event, at time.Time) (*prepared, error) {
 	if err != nil {
 		return nil, E(Invalid, "encode record", err)
 	}
-	return &prepared{event: data, index: indexPrefixes(e, at)}, nil
+	i := bytes.Index(data, []byte(`"eventID":"`+e.EventID+`"`))
+	if i < 0 || len(e.EventID) != 36 {
+		return nil, E(Invalid, "encode record", errors.New("event id placeholder not found"))
+	}
+	return &prepared{event: data, idAt: i + len(`"eventID":"`), index: indexPrefixes(e), at: at}, nil
+}
+
+// assignID overwrites the placeholder with the id of record seq of chain.
+func (l *Log) assignID(p *prepared, chain ChainID, seq uint64) {
+	var rnd [6]byte
+	l.randMu.Lock()
+	_, err := io.ReadFull(l.rand, rnd[:])
+	l.randMu.Unlock()
+	if err != nil {
+		rand.Read(rnd[:])
+	}
+	copy(p.event[p.idAt:p.idAt+36], encodeEventID(chain, seq, rnd))
 }
 
 // Record implements server.Auditor: it builds the request's record, plus any added with Add,
@@ -365,41 +385,38 @@ func (l *Log) tryCommit(batch []*pending, forceDigest bool) error {
 			return err
 		}
 	}
-	type kv struct {
-		k string
-		v []byte
-	}
-	var logs []kv
-	var idx []string
+	var block []byte
+	postings := newPostings()
 	seq, last := l.seq, l.last
 	for _, p := range batch {
 		for _, r := range p.recs {
 			seq++
+			l.assignID(r, l.chain, seq)
 			e := newEntry(l.chain, seq, last, r.event)
 			last = e.Hash
-			k := seqKey(l.chain, seq)
-			logs = append(logs, kv{k, e.Marshal()})
+			block = append(append(block, e.Marshal()...), '\n')
 			for _, pre := range r.index {
-				idx = append(idx, pre+k)
+				postings.add(pre, r.at, seq)
 			}
 		}
 	}
+	idx := postings.rows(l.chain)
 	now := l.now()
 	head := signDigest(l.signer, l.chain, seq, last, now)
 	headJSON, _ := jsonMarshal(head)
 	digest := forceDigest || seq-l.digestSeq >= uint64(l.digestEvery) || (seq > l.digestSeq && now.Sub(l.digestAt) >= l.digestInterval)
 	var headRec store.Record
 	err := l.st.Update(ctx, func(tx store.Tx) error {
-		for _, x := range logs {
-			if _, err := tx.Create(ctx, NSLog, x.k, x.v); err != nil {
+		if len(block) > 0 {
+			if _, err := tx.Create(ctx, NSLog, seqKey(l.chain, seq), block); err != nil {
 				if errors.Is(err, store.ErrExists) {
 					return store.ErrConflict // someone else wrote this position
 				}
 				return err
 			}
 		}
-		for _, k := range idx {
-			if _, err := tx.Put(ctx, NSIndex, k, nil); err != nil {
+		for _, row := range idx {
+			if _, err := tx.Put(ctx, NSIndex, row.key, row.value); err != nil {
 				return err
 			}
 		}

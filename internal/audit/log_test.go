@@ -80,9 +80,13 @@ func call(p *identity.Principal, svc *awsproto.Service, op string, at time.Time)
 	return c, &identity.RequestInfo{SourceIP: "127.0.0.1", UserAgent: "test", Time: at, Region: "us-east-1", RequestID: c.RequestID}
 }
 
-// fill writes n records with a mix of principals and operations.
-func fill(t testing.TB, l *Log, n int, start time.Time) {
+// fill writes n records with a mix of principals and operations, one Record call each.
+func fill(t testing.TB, l *Log, n int, start time.Time) { fillMode(t, l, n, start, false) }
+
+// fillMode writes like fill; with oneBatch, all records go to the writer as one batch.
+func fillMode(t testing.TB, l *Log, n int, start time.Time, oneBatch bool) {
 	t.Helper()
+	var batch []*prepared
 	ps := []*identity.Principal{rootP, userP, sessP}
 	ops := []string{"GetCallerIdentity", "AssumeRole", "CreateRole", "GetObject"}
 	for i := range n {
@@ -91,7 +95,20 @@ func fill(t testing.TB, l *Log, n int, start time.Time) {
 			c.Service, c.DataEvent = awsproto.S3, true
 			c.Resources = []awsproto.Resource{{ARN: fmt.Sprintf("arn:aws:s3:::bucket/key%d", i), Type: "AWS::S3::Object"}}
 		}
+		if oneBatch {
+			p, err := l.prepare(Build(c, 200, info, testAccount, l.newEventID()), info.Time)
+			if err != nil {
+				t.Fatal(err)
+			}
+			batch = append(batch, p)
+			continue
+		}
 		if err := l.Record(context.Background(), c, 200, info); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if oneBatch {
+		if err := l.write(batch); err != nil {
 			t.Fatal(err)
 		}
 	}

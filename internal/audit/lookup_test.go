@@ -18,9 +18,15 @@ func ts(t time.Time) *awsproto.Timestamp { x := awsproto.Timestamp(t); return &x
 func ip(i int) *int                      { return &i }
 
 func TestLookupEvents(t *testing.T) {
+	t.Run("one record per batch", func(t *testing.T) { testLookupEvents(t, false) })
+	t.Run("one batch", func(t *testing.T) { testLookupEvents(t, true) })
+}
+
+func testLookupEvents(t *testing.T, oneBatch bool) {
 	st := memstore.New(nil)
 	l := openLog(t, st, nil)
-	fill(t, l, 24, t0) // records i at t0+i s: principals root,user,session; ops GCI,AssumeRole,CreateRole,GetObject
+	// Records i at t0+i s: principals root,user,session; ops GCI,AssumeRole,CreateRole,GetObject.
+	fillMode(t, l, 24, t0, oneBatch)
 	l.Close()
 	api := NewAPI(st, testAccount, "us-east-1", nil)
 	ctx := context.Background()

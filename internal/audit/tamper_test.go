@@ -15,16 +15,16 @@ func getEntry(t *testing.T, tx store.Tx, seq uint64) *Entry {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, err := DecodeEntry(rec.Value)
-	if err != nil {
-		t.Fatal(err)
+	es, err := DecodeBlock(rec.Value)
+	if err != nil || len(es) != 1 {
+		t.Fatal(err, len(es))
 	}
-	return e
+	return es[0]
 }
 
 func put(t *testing.T, tx store.Tx, seq uint64, e *Entry) {
 	t.Helper()
-	if _, err := tx.Put(context.Background(), NSLog, seqKey("c-test", seq), e.Marshal()); err != nil {
+	if _, err := tx.Put(context.Background(), NSLog, seqKey("c-test", seq), append(e.Marshal(), '\n')); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -147,6 +147,59 @@ func TestTamper(t *testing.T) {
 			}
 			first := rep.Problems[0]
 			if first.Seq != tc.wantSeq || !strings.Contains(first.What, tc.wantWhat) {
+				t.Errorf("first problem = %v, want record %d: %q\nall: %v", first, tc.wantSeq, tc.wantWhat, rep.Problems)
+			}
+		})
+	}
+}
+
+// TestTamperInsideBlock changes entries inside one log block (one batch of 30 records).
+func TestTamperInsideBlock(t *testing.T) {
+	edit := func(fn func(lines []string) []string) func(t *testing.T, tx store.Tx) {
+		return func(t *testing.T, tx store.Tx) {
+			rec, err := tx.Get(context.Background(), NSLog, seqKey("c-test", 30))
+			if err != nil {
+				t.Fatal(err)
+			}
+			lines := strings.Split(strings.TrimSuffix(string(rec.Value), "\n"), "\n")
+			lines = fn(lines)
+			if _, err := tx.Put(context.Background(), NSLog, seqKey("c-test", 30), []byte(strings.Join(lines, "\n")+"\n")); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	for _, tc := range []struct {
+		name     string
+		tamper   func(t *testing.T, tx store.Tx)
+		wantSeq  uint64
+		wantWhat string
+	}{
+		{"change", edit(func(l []string) []string {
+			l[11] = strings.Replace(l[11], `"sourceIPAddress":"127.0.0.1"`, `"sourceIPAddress":"10.9.9.9"`, 1)
+			return l
+		}), 12, "content changed"},
+		{"delete", edit(func(l []string) []string { return append(l[:11], l[12:]...) }), 12, "records 12..12 are missing"},
+		{"swap", edit(func(l []string) []string { l[11], l[12] = l[12], l[11]; return l }), 12, "missing"},
+		{"duplicate", edit(func(l []string) []string { return append(l[:12], l[11:]...) }), 12, "appears again"},
+		{"cut the tail", edit(func(l []string) []string { return l[:25] }), 26, "records 26..30 are missing"},
+		{"garbage", edit(func(l []string) []string { l[3] = "{"; return l }), 1, "unreadable"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			st := memstore.New(nil)
+			l := openLog(t, st, nil)
+			fillMode(t, l, 30, t0, true)
+			l.Close()
+			if err := st.Update(context.Background(), func(tx store.Tx) error { tc.tamper(t, tx); return nil }); err != nil {
+				t.Fatal(err)
+			}
+			rep, err := Verify(context.Background(), st, testRing(t), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rep.OK() {
+				t.Fatal("tampering not detected")
+			}
+			if first := rep.Problems[0]; first.Seq != tc.wantSeq || !strings.Contains(first.What, tc.wantWhat) {
 				t.Errorf("first problem = %v, want record %d: %q\nall: %v", first, tc.wantSeq, tc.wantWhat, rep.Problems)
 			}
 		})

@@ -159,34 +159,51 @@ func Verify(ctx context.Context, r store.Reader, keys KeySource, opts *VerifyOpt
 			rep.Chains++
 			cur = &chainCheck{chain: chain, next: 1, hashes: map[uint64]Hash{}}
 		}
-		e, err := DecodeEntry(rec.Value)
+		entries, err := DecodeBlock(rec.Value)
 		if err != nil {
-			bad(Problem{Chain: chain, Seq: seq, Where: where, What: "record unreadable"})
+			bad(Problem{Chain: chain, Seq: max(cur.next, 1), Where: where, What: fmt.Sprintf("records up to %d unreadable", seq)})
 			cur.next = seq + 1
 			return nil
 		}
-		report := opts.inRange(e.Event)
-		if report {
-			rep.Records++
+		lastEntry := entries[len(entries)-1]
+		// A block whose entries end below its key either lost its tail (its entries are new)
+		// or was moved here (its entries were seen already).
+		moved := lastEntry.Chain != chain || lastEntry.Seq > seq || (lastEntry.Seq < seq && entries[0].Seq < cur.next)
+		if e := lastEntry; moved {
+			bad(Problem{Chain: chain, Seq: seq, Where: where, What: fmt.Sprintf("record %s/%d stored at this position (moved or reordered)", e.Chain, e.Seq)})
+		}
+		for _, e := range entries {
+			report := opts.inRange(e.Event)
+			if report {
+				rep.Records++
+			}
+			switch {
+			case e.Chain != chain:
+				bad(Problem{Chain: chain, Seq: e.Seq, Where: where, What: fmt.Sprintf("record of chain %s stored here (moved)", e.Chain)})
+			case e.Seq > cur.next:
+				bad(Problem{Chain: chain, Seq: cur.next, Where: where, What: fmt.Sprintf("records %d..%d are missing (deleted)", cur.next, e.Seq-1)})
+			case e.Seq < cur.next:
+				bad(Problem{Chain: chain, Seq: e.Seq, Where: where, What: fmt.Sprintf("record %d appears again after record %d (reordered or inserted)", e.Seq, cur.next-1)})
+			case e.Prev != cur.last:
+				bad(Problem{Chain: chain, Seq: e.Seq, Where: where, What: "record does not link to the previous one (inserted, replaced or reordered)"})
+			case !e.Check():
+				if report {
+					bad(Problem{Chain: chain, Seq: e.Seq, Where: where, What: "record content changed (hash mismatch)"})
+				}
+			}
+			hash := EntryHash(chain, e.Seq, cur.last, e.Event)
+			if _, ok := digests[chain][e.Seq]; ok {
+				cur.hashes[e.Seq] = hash
+			}
+			cur.last = hash
+			cur.next = e.Seq + 1
 		}
 		switch {
-		case e.Chain != chain || e.Seq != seq:
-			bad(Problem{Chain: chain, Seq: seq, Where: where, What: fmt.Sprintf("record %s/%d stored at this position (moved or reordered)", e.Chain, e.Seq)})
-		case seq != cur.next:
-			bad(Problem{Chain: chain, Seq: cur.next, Where: where, What: fmt.Sprintf("records %d..%d are missing (deleted)", cur.next, seq-1)})
-		case e.Prev != cur.last:
-			bad(Problem{Chain: chain, Seq: seq, Where: where, What: "record does not link to the previous one (inserted, replaced or reordered)"})
-		case !e.Check():
-			if report {
-				bad(Problem{Chain: chain, Seq: seq, Where: where, What: "record content changed (hash mismatch)"})
-			}
+		case !moved && lastEntry.Seq < seq:
+			bad(Problem{Chain: chain, Seq: lastEntry.Seq + 1, Where: where, What: fmt.Sprintf("records %d..%d are missing (deleted)", lastEntry.Seq+1, seq)})
+		case cur.next != seq+1:
+			cur.next = seq + 1 // judge the next block against its key
 		}
-		hash := EntryHash(chain, seq, cur.last, e.Event)
-		if _, ok := digests[chain][seq]; ok {
-			cur.hashes[seq] = hash
-		}
-		cur.last = hash
-		cur.next = seq + 1
 		return nil
 	})
 	if err != nil {
