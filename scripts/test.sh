@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages the tests need. Keep in sync with docs and the interop tests.
-packages=(awscli python3-boto3 python3-pandas postgresql krb5-kdc krb5-admin-server krb5-user)
+packages=(awscli python3-boto3 python3-pandas postgresql krb5-kdc krb5-admin-server krb5-user rclone s3cmd)
 
 missing=()
 for p in "${packages[@]}"; do
