@@ -12,8 +12,8 @@ import (
 	"github.com/sluicehq/sluice/internal/store"
 )
 
-func jsonBytes(v any) ([]byte, error)        { return json.Marshal(v) }
-func jsonUnmarshal(b []byte, v any) error    { return json.Unmarshal(b, v) }
+func jsonBytes(v any) ([]byte, error)         { return json.Marshal(v) }
+func jsonUnmarshal(b []byte, v any) error     { return json.Unmarshal(b, v) }
 func filterKey(db, table, name string) string { return db + sep + table + sep + name }
 
 type FilterInput struct {

@@ -108,14 +108,14 @@ type DatabaseResource struct {
 }
 
 type TableResource struct {
-	CatalogId     string    `json:",omitempty"`
+	CatalogId     string `json:",omitempty"`
 	DatabaseName  string
 	Name          string    `json:",omitempty"`
 	TableWildcard *struct{} `json:",omitempty"`
 }
 
 type TableWithColumnsResource struct {
-	CatalogId      string          `json:",omitempty"`
+	CatalogId      string `json:",omitempty"`
 	DatabaseName   string
 	Name           string
 	ColumnNames    []string        `json:",omitempty"`
@@ -185,7 +185,7 @@ type DataLakeSettings struct {
 
 // DataCellsFilter is a named column and row restriction of one table.
 type DataCellsFilter struct {
-	TableCatalogId string          `json:",omitempty"`
+	TableCatalogId string `json:",omitempty"`
 	DatabaseName   string
 	TableName      string
 	Name           string

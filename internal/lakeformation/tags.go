@@ -17,7 +17,7 @@ import (
 // overriding the same key.
 
 type TagInput struct {
-	CatalogId         string   `json:",omitempty"`
+	CatalogId         string `json:",omitempty"`
 	TagKey            string
 	TagValues         []string `json:",omitempty"`
 	TagValuesToAdd    []string `json:",omitempty"`
