@@ -23,6 +23,7 @@ import (
 	"github.com/sluicehq/sluice/internal/iam"
 	"github.com/sluicehq/sluice/internal/identity"
 	"github.com/sluicehq/sluice/internal/keyring"
+	"github.com/sluicehq/sluice/internal/lakeformation"
 	"github.com/sluicehq/sluice/internal/oidc"
 	"github.com/sluicehq/sluice/internal/rootkeys"
 	"github.com/sluicehq/sluice/internal/s3"
@@ -85,6 +86,8 @@ type Daemon struct {
 	S3Slot *s3.Slot
 	// GlueSlot serves the Glue Data Catalog once the store is open.
 	GlueSlot *catalog.Slot
+	// LFSlot serves Lake Formation once the store is open.
+	LFSlot   *lakeformation.Slot
 	listener net.Listener
 	http     *http.Server
 	done     chan error
@@ -164,6 +167,7 @@ func Start(ctx context.Context, cfg Config) (*Daemon, error) {
 	d.IAMSlot = &iam.Slot{}
 	d.S3Slot = &s3.Slot{}
 	d.GlueSlot = &catalog.Slot{}
+	d.LFSlot = &lakeformation.Slot{}
 	iamForSTS := stsIAM{iam: d.IAMSlot.Service}
 	stsSvc := sts.New(cfg.Account, d.Keyring, iamForSTS, &sts.Options{
 		Logger: cfg.Logger, Now: cfg.Now, Providers: iamForSTS, OIDC: oidc.NewVerifier(&oidc.Options{Now: cfg.Now, Client: cfg.OIDCClient}),
@@ -176,7 +180,7 @@ func Start(ctx context.Context, cfg Config) (*Daemon, error) {
 		Region:      cfg.Region,
 		Logger:      cfg.Logger,
 		Credentials: []server.CredentialResolver{d.Root, d.IAMSlot, stsSvc},
-		Services:    map[string]awsproto.Handler{"sts": stsSvc.Routes(), "cloudtrail": trail.Routes(), "iam": d.IAMSlot, "s3": d.S3Slot, "glue": d.GlueSlot},
+		Services:    map[string]awsproto.Handler{"sts": stsSvc.Routes(), "cloudtrail": trail.Routes(), "iam": d.IAMSlot, "s3": d.S3Slot, "glue": d.GlueSlot, "lakeformation": d.LFSlot},
 		Health:      d.health,
 		Audit:       d.Auditing,
 		Now:         cfg.Now,
@@ -224,6 +228,15 @@ func Start(ctx context.Context, cfg Config) (*Daemon, error) {
 	d.GlueSlot.Set(catalog.New(d.Store, func(ctx context.Context, p *identity.Principal, action, resource string) error {
 		return d.IAMSlot.Service().Authorize(ctx, p, iam.AuthzRequest{Action: action, Resource: resource})
 	}, cfg.Account, cfg.Region, &catalog.Options{Logger: cfg.Logger, Now: cfg.Now}))
+	// Lake Formation governs the catalog and vends credentials through STS.
+	lfSvc := lakeformation.New(d.Store, d.GlueSlot.Service(), cfg.Account, &lakeformation.Options{
+		Region: cfg.Region, Logger: cfg.Logger, Now: cfg.Now, Vendor: stsSvc, Auditor: d.Auditing, Roles: iamForSTS.Role,
+		Authorize: func(ctx context.Context, p *identity.Principal, action, resource string) error {
+			return d.IAMSlot.Service().Authorize(ctx, p, iam.AuthzRequest{Action: action, Resource: resource})
+		},
+	})
+	d.GlueSlot.Service().SetGovernance(lfSvc)
+	d.LFSlot.Set(lfSvc)
 	if err := d.startS3(); err != nil {
 		d.http.Close()
 		d.Store.Close()
