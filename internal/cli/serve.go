@@ -71,10 +71,13 @@ prints how to point the AWS CLI at it. SIGINT or SIGTERM drains in-flight reques
 	f.StringVar(&cfg.Blob, "blob", "", "object storage: empty for <data-dir>/objects, a directory, or s3://bucket/prefix?endpoint=URL&region=R (keys in SLUICE_BLOB_ACCESS_KEY_ID, SLUICE_BLOB_SECRET_ACCESS_KEY)")
 	f.StringVar(&cfg.S3Domain, "s3-domain", "localhost", "domain for virtual-hosted-style S3 requests (<bucket>.<domain>)")
 	f.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", 0, "how long to drain in-flight requests on SIGTERM (default 30s)")
+	f.StringVar(&cfg.KRB5Keytab, "krb5-keytab", "", "service keytab for Kerberos (SPNEGO) logins at /_sluice/v1/login/kerberos; empty turns them off")
+	f.StringVar(&cfg.KRB5Service, "krb5-service", "", "service principal to accept from the keytab (e.g. HTTP/sluice.example.com@EXAMPLE.COM; default any in the keytab)")
 	f.StringVar(&oidcCAFile, "oidc-ca-file", "", "PEM file of CA certificates to trust for OIDC issuers (besides the system roots)")
 	applyEnv := bindEnv(f, map[string]string{
 		"oidc-ca-file": "SLUICE_OIDC_CA_FILE",
-		"addr":         "SLUICE_ADDR", "data-dir": "SLUICE_DATA_DIR", "store": "SLUICE_STORE",
+		"krb5-keytab":  "SLUICE_KRB5_KEYTAB", "krb5-service": "SLUICE_KRB5_SERVICE",
+		"addr": "SLUICE_ADDR", "data-dir": "SLUICE_DATA_DIR", "store": "SLUICE_STORE",
 		"account-id": "SLUICE_ACCOUNT_ID", "region": "SLUICE_REGION",
 		"log-format": "SLUICE_LOG_FORMAT", "log-level": "SLUICE_LOG_LEVEL",
 		"keyring-file": "SLUICE_KEYRING_FILE", "blob": "SLUICE_BLOB", "s3-domain": "SLUICE_S3_DOMAIN",

@@ -23,7 +23,9 @@ import (
 	"github.com/sluicehq/sluice/internal/iam"
 	"github.com/sluicehq/sluice/internal/identity"
 	"github.com/sluicehq/sluice/internal/keyring"
+	"github.com/sluicehq/sluice/internal/krblogin"
 	"github.com/sluicehq/sluice/internal/lakeformation"
+	"github.com/sluicehq/sluice/internal/mappings"
 	"github.com/sluicehq/sluice/internal/oidc"
 	"github.com/sluicehq/sluice/internal/rootkeys"
 	"github.com/sluicehq/sluice/internal/s3"
@@ -68,6 +70,10 @@ type Config struct {
 	// S3Domain is the host under which virtual-hosted-style S3 requests name their bucket
 	// (default "localhost": mybucket.localhost:9876).
 	S3Domain string
+	// KRB5Keytab is the service keytab of Kerberos logins (/_sluice/v1/login/kerberos); "" turns
+	// them off. KRB5Service names the accepted principal when the keytab holds several.
+	KRB5Keytab  string
+	KRB5Service string
 }
 
 // Daemon is a running Sluice.
@@ -87,7 +93,11 @@ type Daemon struct {
 	// GlueSlot serves the Glue Data Catalog once the store is open.
 	GlueSlot *catalog.Slot
 	// LFSlot serves Lake Formation once the store is open.
-	LFSlot   *lakeformation.Slot
+	LFSlot *lakeformation.Slot
+	// Native routes Sluice's own API (/_sluice/v1/…, service "sluice"); register routes on it
+	// before Start returns. Mappings serves /_sluice/v1/mappings once the store is open.
+	Native   *awsproto.NativeRouter
+	Mappings *mappings.Slot
 	listener net.Listener
 	http     *http.Server
 	done     chan error
@@ -175,12 +185,30 @@ func Start(ctx context.Context, cfg Config) (*Daemon, error) {
 	d.Auditing = &audit.Slot{}
 	// Root only until IAM evaluation is wired in as the audit.Authorizer.
 	trail := audit.NewAPI(d.Auditing.Reader(), cfg.Account, cfg.Region, nil)
+	// Sluice's own API and the login endpoints (identity mappings, Kerberos).
+	d.Native = awsproto.NewNativeRouter()
+	d.Mappings = &mappings.Slot{}
+	d.Mappings.Register(d.Native)
+	logins := http.NewServeMux()
+	if cfg.KRB5Keytab != "" {
+		kt, err := krblogin.LoadKeytab(cfg.KRB5Keytab, cfg.KRB5Service)
+		if err != nil {
+			return nil, err
+		}
+		logins.Handle("POST "+krblogin.Path, krblogin.New(kt, cfg.Account, stsSvc, func() krblogin.Mapper {
+			if m := d.Mappings.Service(); m != nil {
+				return m
+			}
+			return nil
+		}, &krblogin.Options{Service: cfg.KRB5Service, Logger: cfg.Logger, Audit: d.Auditing, Region: cfg.Region, Now: cfg.Now}))
+	}
 	d.Server = server.New(server.Config{
 		Account:     cfg.Account,
 		Region:      cfg.Region,
 		Logger:      cfg.Logger,
 		Credentials: []server.CredentialResolver{d.Root, d.IAMSlot, stsSvc},
-		Services:    map[string]awsproto.Handler{"sts": stsSvc.Routes(), "cloudtrail": trail.Routes(), "iam": d.IAMSlot, "s3": d.S3Slot, "glue": d.GlueSlot, "lakeformation": d.LFSlot},
+		Services:    map[string]awsproto.Handler{"sts": stsSvc.Routes(), "cloudtrail": trail.Routes(), "iam": d.IAMSlot, "s3": d.S3Slot, "glue": d.GlueSlot, "lakeformation": d.LFSlot, "sluice": d.Native},
+		Internal:    logins,
 		Health:      d.health,
 		Audit:       d.Auditing,
 		Now:         cfg.Now,
@@ -225,6 +253,9 @@ func Start(ctx context.Context, cfg Config) (*Daemon, error) {
 	}
 	d.Auditing.Set(d.Audit)
 	d.IAMSlot.Set(iam.New(d.Store, d.Keyring, cfg.Account, &iam.Options{Logger: cfg.Logger, Now: cfg.Now}))
+	d.Mappings.Set(mappings.New(d.Store, func(ctx context.Context, p *identity.Principal, action, resource string) error {
+		return d.IAMSlot.Service().Authorize(ctx, p, iam.AuthzRequest{Action: action, Resource: resource})
+	}, mappings.IAMTrust{IAM: d.IAMSlot.Service, Account: cfg.Account}, cfg.Account, &mappings.Options{Logger: cfg.Logger, Now: cfg.Now}))
 	d.GlueSlot.Set(catalog.New(d.Store, func(ctx context.Context, p *identity.Principal, action, resource string) error {
 		return d.IAMSlot.Service().Authorize(ctx, p, iam.AuthzRequest{Action: action, Resource: resource})
 	}, cfg.Account, cfg.Region, &catalog.Options{Logger: cfg.Logger, Now: cfg.Now}))
