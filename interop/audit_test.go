@@ -377,3 +377,102 @@ func TestEveryOperationIsAudited(t *testing.T) {
 	}
 	t.Logf("%d requests over %d services, %d records", len(results), len(tables)+1, rep.Records)
 }
+
+// TestStoryS4Audit follows story S4's audit expectations with the aws CLI v2: the AssumeRole
+// event records the session name and source identity, and every call made with the session's
+// credentials (STS and S3) shows arn:aws:sts::<acct>:assumed-role/<role>/<session> with the
+// source identity. No secret of the story appears anywhere in the trail.
+func TestStoryS4Audit(t *testing.T) {
+	cli := awsCLI(t, "2")
+	d := startSluice(t)
+	ep := d.Endpoint()
+	dir := t.TempDir()
+	root := clientEnv(ep)
+	roleARN := "arn:aws:iam::" + account + ":role/dss-connection-role"
+	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + account + `:root"},
+	  "Action":["sts:AssumeRole","sts:SetSourceIdentity"]}]}`
+	awsJSON(t, cli, root, ep, "iam", "create-role", "--role-name", "dss-connection-role",
+		"--assume-role-policy-document", writeFile(t, dir, "trust.json", trust))
+	awsJSON(t, cli, root, ep, "iam", "put-role-policy", "--role-name", "dss-connection-role", "--policy-name", "data",
+		"--policy-document", writeFile(t, dir, "role.json",
+			`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:*","sts:GetCallerIdentity"],"Resource":"*"}]}`))
+	platID, platSecret := newUser(t, cli, ep, dir, "dss-platform",
+		`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["sts:AssumeRole","sts:SetSourceIdentity"],"Resource":"`+roleARN+`"}]}`)
+
+	session := "dss-conn-c1-assumed-for-david"
+	out := awsJSON(t, cli, keyEnv(ep, platID, platSecret, ""), ep, "sts", "assume-role", "--role-arn", roleARN,
+		"--role-session-name", session, "--source-identity", "david")
+	creds := out["Credentials"].(map[string]any)
+	sessKey, sessSecret, sessToken := creds["AccessKeyId"].(string), creds["SecretAccessKey"].(string), creds["SessionToken"].(string)
+	sess := keyEnv(ep, sessKey, sessSecret, sessToken)
+	awsJSON(t, cli, sess, ep, "sts", "get-caller-identity")
+	awsJSON(t, cli, sess, ep, "s3api", "list-buckets")
+
+	// The AssumeRole event names the session and its source identity; credentials show only
+	// their key id.
+	evs := lookupEvents(t, cli, ep, root, "--lookup-attributes", "AttributeKey=EventName,AttributeValue=AssumeRole")
+	if len(evs) != 1 || evs[0]["Username"] != "dss-platform" {
+		t.Fatalf("AssumeRole events: %v", evs)
+	}
+	var rec struct {
+		RequestParameters map[string]any `json:"requestParameters"`
+		ResponseElements  struct {
+			Credentials map[string]any `json:"credentials"`
+		} `json:"responseElements"`
+		Resources []map[string]any `json:"resources"`
+	}
+	json.Unmarshal([]byte(evs[0]["CloudTrailEvent"].(string)), &rec)
+	if rec.RequestParameters["roleSessionName"] != session || rec.RequestParameters["sourceIdentity"] != "david" ||
+		rec.RequestParameters["roleArn"] != roleARN {
+		t.Errorf("AssumeRole requestParameters = %v", rec.RequestParameters)
+	}
+	if c := rec.ResponseElements.Credentials; c["accessKeyId"] != sessKey || c["expiration"] == nil || len(c) != 2 {
+		t.Errorf("AssumeRole responseElements.credentials = %v", c)
+	}
+
+	// Every call of the session shows the session ARN and source identity.
+	wantARN := "arn:aws:sts::" + account + ":assumed-role/dss-connection-role/" + session
+	evs = lookupEvents(t, cli, ep, root, "--lookup-attributes", "AttributeKey=Username,AttributeValue="+session)
+	names := map[string]bool{}
+	for _, e := range evs {
+		var r struct {
+			EventName    string `json:"eventName"`
+			EventSource  string `json:"eventSource"`
+			UserIdentity struct {
+				Type           string `json:"type"`
+				ARN            string `json:"arn"`
+				AccessKeyID    string `json:"accessKeyId"`
+				SessionContext struct {
+					SourceIdentity string `json:"sourceIdentity"`
+					SessionIssuer  struct {
+						ARN string `json:"arn"`
+					} `json:"sessionIssuer"`
+				} `json:"sessionContext"`
+			} `json:"userIdentity"`
+		}
+		json.Unmarshal([]byte(e["CloudTrailEvent"].(string)), &r)
+		names[r.EventSource+" "+r.EventName] = true
+		u := r.UserIdentity
+		if u.Type != "AssumedRole" || u.ARN != wantARN || u.AccessKeyID != sessKey || u.SessionContext.SourceIdentity != "david" ||
+			u.SessionContext.SessionIssuer.ARN != roleARN {
+			t.Errorf("%s by the session: userIdentity %+v", r.EventName, u)
+		}
+	}
+	if !names["sts.amazonaws.com GetCallerIdentity"] || !names["s3.amazonaws.com ListBuckets"] {
+		t.Errorf("session events: %v", names)
+	}
+
+	// No secret anywhere in the trail.
+	all := run(t, root, cli, "--endpoint-url", ep, "--output", "json", "cloudtrail", "lookup-events")
+	if all.err != nil {
+		t.Fatal(all.err, all.stderr)
+	}
+	for _, s := range []string{sessSecret, sessToken, platSecret, rootSecret} {
+		if strings.Contains(all.stdout, s) || strings.Contains(all.stdout, strings.ReplaceAll(s, "/", `\\/`)) {
+			t.Errorf("the trail contains a secret (%.6s…)", s)
+		}
+	}
+	if !strings.Contains(all.stdout, platID) {
+		t.Error("the trail lacks the platform's access key id")
+	}
+}
