@@ -375,6 +375,21 @@ func TestEveryOperationIsAudited(t *testing.T) {
 	if total := rep.Records; total != len(results)+2 {
 		t.Errorf("%d records for %d requests", total, len(results)+2)
 	}
+
+	// LookupEvents is authorized by IAM: a user allowed cloudtrail:LookupEvents reads the trail.
+	if _, err := ic.PutUserPolicy(ctx, &iamapi.PutUserPolicyInput{UserName: aws.String("nopolicy"), PolicyName: aws.String("audit"),
+		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"cloudtrail:LookupEvents","Resource":"*"}]}`)}); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(routeRequest(t, d.Endpoint(), "cloudtrail", "LookupEvents", userKey, userSecret))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(body), `"CloudTrailEvent"`) {
+		t.Errorf("LookupEvents by an allowed user: %d %s", resp.StatusCode, body)
+	}
 	t.Logf("%d requests over %d services, %d records", len(results), len(tables)+1, rep.Records)
 }
 

@@ -122,7 +122,8 @@ func BenchmarkGetCallerIdentity(b *testing.B) {
 }
 
 // bigLog returns a SQLite log of n records, built once and kept in the temp dir across runs
-// (SLUICE_AUDIT_BENCH_DIR overrides where). 1 in 100 records is alice's, 1 in 10,000 carol's.
+// (SLUICE_AUDIT_BENCH_DIR overrides where): 97 users, 1 in 100 records is alice's, 1 in 10,000
+// carol's; records 10 ms apart; S3 reads of 50 objects.
 func bigLog(b *testing.B, n int) store.Store {
 	b.Helper()
 	dir := os.Getenv("SLUICE_AUDIT_BENCH_DIR")
@@ -140,12 +141,12 @@ func bigLog(b *testing.B, n int) store.Store {
 	l := openLog(b, st, &Options{Chain: "c-bench"})
 	start := time.Now()
 	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	const batch = 5000
+	const batch = 256
 	for i := 0; i < n; i += batch {
 		recs := make([]*prepared, 0, batch)
 		for j := i; j < min(i+batch, n); j++ {
-			p := &identity.Principal{Type: identity.IAMUser, Account: testAccount, ARN: identity.ARN(fmt.Sprintf("arn:aws:iam::123456789012:user/u%d", j%997)),
-				ID: "AIDA", UserName: fmt.Sprintf("u%d", j%997), AccessKeyID: "AKIABENCH"}
+			p := &identity.Principal{Type: identity.IAMUser, Account: testAccount, ARN: identity.ARN(fmt.Sprintf("arn:aws:iam::123456789012:user/u%d", j%97)),
+				ID: "AIDA", UserName: fmt.Sprintf("u%d", j%97), AccessKeyID: "AKIABENCH"}
 			switch {
 			case j%10000 == 0:
 				p = &identity.Principal{Type: identity.IAMUser, Account: testAccount, ARN: "arn:aws:iam::123456789012:user/carol", UserName: "carol"}
@@ -154,7 +155,7 @@ func bigLog(b *testing.B, n int) store.Store {
 			}
 			c, info := call(p, awsproto.S3, "GetObject", base.Add(time.Duration(j)*time.Millisecond*10))
 			c.DataEvent = true
-			c.Resources = []awsproto.Resource{{ARN: fmt.Sprintf("arn:aws:s3:::bucket/k%d", j%5000), Type: "AWS::S3::Object"}}
+			c.Resources = []awsproto.Resource{{ARN: fmt.Sprintf("arn:aws:s3:::bucket/k%d", j%50), Type: "AWS::S3::Object"}}
 			pr, err := l.prepare(Build(c, 200, info, testAccount, l.newEventID()), info.Time)
 			if err != nil {
 				b.Fatal(err)

@@ -18,6 +18,14 @@ type Authorizer interface {
 	Authorize(ctx context.Context, p *identity.Principal, action, resource string) error
 }
 
+// AuthorizerFunc adapts a function to Authorizer.
+type AuthorizerFunc func(ctx context.Context, p *identity.Principal, action, resource string) error
+
+// Authorize implements Authorizer.
+func (f AuthorizerFunc) Authorize(ctx context.Context, p *identity.Principal, action, resource string) error {
+	return f(ctx, p, action, resource)
+}
+
 // RootOnly is the Authorizer used until IAM evaluation is wired: only the account root may read
 // the trail.
 type RootOnly struct{}
@@ -143,9 +151,10 @@ func badRequest(code, msg string) *awsproto.Error {
 func (a *API) LookupEvents(ctx context.Context, p *identity.Principal, in *LookupEventsInput) (*LookupEventsOutput, error) {
 	resource := "arn:aws:cloudtrail:" + a.region + ":" + string(a.account) + ":trail/*"
 	if err := a.authz.Authorize(ctx, p, "cloudtrail:LookupEvents", resource); err != nil {
-		if ae := awsproto.As(err); ae != nil && ae.Status != 0 {
+		if ae := awsproto.As(err); ae != nil && ae.Status >= 500 {
 			return nil, err
 		}
+		// CloudTrail answers a refusal with AccessDeniedException (400), whatever IAM called it.
 		return nil, awsproto.Errorf(http.StatusBadRequest, "AccessDeniedException", "User: %s is not authorized to perform: cloudtrail:LookupEvents", principalARN(p))
 	}
 	var q Query

@@ -183,8 +183,15 @@ func Start(ctx context.Context, cfg Config) (*Daemon, error) {
 		Logger: cfg.Logger, Now: cfg.Now, Providers: iamForSTS, OIDC: oidc.NewVerifier(&oidc.Options{Now: cfg.Now, Client: cfg.OIDCClient}),
 	})
 	d.Auditing = &audit.Slot{}
-	// Root only until IAM evaluation is wired in as the audit.Authorizer.
-	trail := audit.NewAPI(d.Auditing.Reader(), cfg.Account, cfg.Region, nil)
+	// LookupEvents is authorized by IAM (cloudtrail:LookupEvents) once it runs.
+	trail := audit.NewAPI(d.Auditing.Reader(), cfg.Account, cfg.Region, audit.AuthorizerFunc(
+		func(ctx context.Context, p *identity.Principal, action, resource string) error {
+			svc := d.IAMSlot.Service()
+			if svc == nil {
+				return errors.New("IAM is not running yet")
+			}
+			return svc.Authorize(ctx, p, iam.AuthzRequest{Action: action, Resource: resource})
+		}))
 	// Sluice's own API and the login endpoints (identity mappings, Kerberos).
 	d.Native = awsproto.NewNativeRouter()
 	d.Mappings = &mappings.Slot{}
