@@ -69,7 +69,7 @@ endpoint URL.`,
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.AddCommand(newServe(), newVersion(), newKeyring(), newSessions(), newAudit())
+	root.AddCommand(newServe(), newVersion(), newKeyring(), newSessions(), newAudit(), newMappings(), newCreds())
 	return root
 }
 
