@@ -222,36 +222,66 @@ func (f *FS) commit(tmp *os.File, dst string) error {
 	return f.syncDir(dir)
 }
 
-// copyFrom copies src into w, wrapping source errors as *blob.ReadError.
-func copyFrom(w io.Writer, src io.Reader) (int64, error) {
-	var buf [256 << 10]byte
-	var n int64
-	for {
-		k, rerr := src.Read(buf[:])
-		if k > 0 {
-			if _, werr := w.Write(buf[:k]); werr != nil {
-				return n, werr
-			}
-			n += int64(k)
-		}
-		if rerr == io.EOF {
-			return n, nil
-		}
-		if rerr != nil {
-			return n, &blob.ReadError{Err: rerr}
-		}
-	}
-}
+const (
+	chunkSize  = 1 << 20
+	chunks     = 3
+	flushEvery = 16 << 20 // start writeback this often, so the final fsync has little left to do
+)
 
-// writeObject streams src to a temp file with m's trailer and returns the temp file (open), the
-// size and the MD5.
+// writeData streams src to a temp file and returns the temp file (open), the size and the MD5.
+// It is a small pipeline so that reading the source, hashing and writing overlap: the caller's
+// goroutine fills chunks, a writer goroutine hashes each chunk (concurrently) while writing it.
 func (f *FS) writeData(src io.Reader) (*os.File, int64, []byte, error) {
 	tmp, err := f.tmpFile()
 	if err != nil {
 		return nil, 0, nil, err
 	}
 	h := md5.New()
-	n, err := copyFrom(io.MultiWriter(tmp, h), src)
+	free := make(chan []byte, chunks)
+	full := make(chan []byte, chunks)
+	for range chunks {
+		free <- make([]byte, chunkSize)
+	}
+	werr := make(chan error, 1)
+	go func() {
+		var err error
+		var written, flushed int64
+		for b := range full {
+			if err == nil {
+				hashed := make(chan struct{})
+				go func() { h.Write(b); close(hashed) }()
+				_, err = tmp.Write(b)
+				<-hashed
+				written += int64(len(b))
+				if err == nil && !f.nosync && written-flushed >= flushEvery {
+					startWriteback(tmp, flushed, written-flushed)
+					flushed = written
+				}
+			}
+			free <- b[:cap(b)]
+		}
+		werr <- err
+	}()
+	var n int64
+	var rerr error
+	for rerr == nil {
+		b := <-free
+		k := 0
+		for k < len(b) && rerr == nil {
+			var m int
+			m, rerr = src.Read(b[k:])
+			k += m
+		}
+		n += int64(k)
+		if k > 0 {
+			full <- b[:k]
+		}
+	}
+	close(full)
+	err = <-werr
+	if rerr != io.EOF {
+		err = &blob.ReadError{Err: rerr}
+	}
 	if err != nil {
 		tmp.Close()
 		os.Remove(tmp.Name())
