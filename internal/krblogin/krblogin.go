@@ -125,7 +125,7 @@ func LoadKeytab(path, svc string) (*keytab.Keytab, error) {
 	if svc != "" {
 		name, realm, _ := strings.Cut(svc, "@")
 		for _, e := range kt.Entries {
-			if e.Principal.String() == name && (realm == "" || e.Principal.Realm == realm) {
+			if strings.Join(e.Principal.Components, "/") == name && (realm == "" || e.Principal.Realm == realm) {
 				return kt, nil
 			}
 		}
@@ -230,7 +230,7 @@ func classify(err error) *AuthError {
 		return &AuthError{Reason: Expired, Err: err}
 	case strings.Contains(msg, "replay"):
 		return &AuthError{Reason: Replayed, Err: err}
-	case strings.Contains(msg, "keytab"), strings.Contains(msg, "matching key"):
+	case strings.Contains(msg, "keytab"), strings.Contains(msg, "matching key"), strings.Contains(msg, "encpart of service ticket"):
 		return &AuthError{Reason: WrongService, Err: err}
 	}
 	return &AuthError{Reason: Unverifiable, Err: err}
