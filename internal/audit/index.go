@@ -290,7 +290,7 @@ func Lookup(ctx context.Context, r store.Reader, q Query) ([]Found, string, erro
 		}
 	}
 	for {
-		recs, err := r.List(ctx, NSIndex, store.ListOptions{Prefix: prefix, StartAfter: after, Limit: 16})
+		recs, err := listFrom(ctx, r, NSIndex, prefix, after, 16)
 		if err != nil {
 			return nil, "", E(Unavailable, "lookup", err)
 		}
@@ -343,6 +343,38 @@ func lookupID(ctx context.Context, r store.Reader, q Query) ([]Found, string, er
 	return nil, "", nil
 }
 
+// listFrom lists up to limit keys of ns that start with prefix and follow after ("" = from the
+// start), in order. The SQLite driver bounds a listing below by its prefix and filters StartAfter
+// row by row, so a listing that starts deep inside a long prefix would read every row before it.
+// listFrom therefore lists under ever shorter prefixes of after: each starts close to after, and
+// together they return the keys in order (keys sharing a longer prefix with after sort first).
+func listFrom(ctx context.Context, r store.Reader, ns, prefix, after string, limit int) ([]store.Record, error) {
+	if after == "" || !strings.HasPrefix(after, prefix) {
+		if after == "" || after < prefix {
+			return r.List(ctx, ns, store.ListOptions{Prefix: prefix, Limit: limit})
+		}
+		return nil, nil
+	}
+	var out []store.Record
+	cur := after
+	for n := len(after) - 1; ; n -= 3 {
+		if n < len(prefix) {
+			n = len(prefix)
+		}
+		recs, err := r.List(ctx, ns, store.ListOptions{Prefix: after[:n], StartAfter: cur, Limit: limit - len(out)})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, recs...)
+		if len(out) >= limit || n == len(prefix) {
+			return out, nil
+		}
+		if len(recs) > 0 {
+			cur = recs[len(recs)-1].Key
+		}
+	}
+}
+
 // blockReader loads entries by position, keeping the last block it read (postings of one
 // index row usually point into one block).
 type blockReader struct {
@@ -357,20 +389,29 @@ func (b *blockReader) entry(ctx context.Context, chain ChainID, seq uint64) (*En
 	if e := b.find(chain, seq); e != nil {
 		return e, nil
 	}
-	recs, err := b.r.List(ctx, NSLog, store.ListOptions{Prefix: string(chain) + "/", StartAfter: seqKey(chain, seq-1), Limit: 1})
+	recs, err := listFrom(ctx, b.r, NSLog, string(chain)+"/", seqKey(chain, seq-1), 1)
 	if err != nil {
 		return nil, E(Unavailable, "lookup", err)
 	}
 	if len(recs) == 0 {
 		return nil, store.ErrNotFound
 	}
-	entries, err := DecodeBlock(recs[0].Value)
-	if err != nil {
-		return nil, err
-	}
-	b.key, b.entries = recs[0].Key, entries
-	if e := b.find(chain, seq); e != nil {
-		return e, nil
+	// Decode only the wanted line; entries begin with a fixed layout (Entry.Marshal).
+	head := []byte(`{"v":1,"chain":"` + string(chain) + `","seq":` + strconv.FormatUint(seq, 10) + `,`)
+	data := recs[0].Value
+	for len(data) > 0 {
+		line, rest, _ := bytes.Cut(data, []byte{'\n'})
+		data = rest
+		if bytes.HasPrefix(line, head) {
+			e, err := DecodeEntry(line)
+			if err != nil {
+				return nil, err
+			}
+			if e.Chain == chain && e.Seq == seq {
+				b.key, b.entries = recs[0].Key, append(b.entries[:0], e)
+				return e, nil
+			}
+		}
 	}
 	return nil, store.ErrNotFound
 }

@@ -74,6 +74,10 @@ type Log struct {
 	finalErr    error
 }
 
+// blockRecords caps the entries of one log block, so that reading one record (LookupEvents)
+// reads at most this many.
+const blockRecords = 32
+
 // prepared is a record ready for the writer: canonical bytes (with a placeholder event id at
 // idAt), index key prefixes and the time the index orders it by.
 type prepared struct {
@@ -385,7 +389,13 @@ func (l *Log) tryCommit(batch []*pending, forceDigest bool) error {
 			return err
 		}
 	}
+	type blockRow struct {
+		key  string
+		data []byte
+	}
+	var blocks []blockRow
 	var block []byte
+	inBlock := 0
 	postings := newPostings()
 	seq, last := l.seq, l.last
 	for _, p := range batch {
@@ -395,10 +405,17 @@ func (l *Log) tryCommit(batch []*pending, forceDigest bool) error {
 			e := newEntry(l.chain, seq, last, r.event)
 			last = e.Hash
 			block = append(append(block, e.Marshal()...), '\n')
+			if inBlock++; inBlock == blockRecords {
+				blocks = append(blocks, blockRow{seqKey(l.chain, seq), block})
+				block, inBlock = nil, 0
+			}
 			for _, pre := range r.index {
 				postings.add(pre, r.at, seq)
 			}
 		}
+	}
+	if inBlock > 0 {
+		blocks = append(blocks, blockRow{seqKey(l.chain, seq), block})
 	}
 	idx := postings.rows(l.chain)
 	now := l.now()
@@ -407,8 +424,8 @@ func (l *Log) tryCommit(batch []*pending, forceDigest bool) error {
 	digest := forceDigest || seq-l.digestSeq >= uint64(l.digestEvery) || (seq > l.digestSeq && now.Sub(l.digestAt) >= l.digestInterval)
 	var headRec store.Record
 	err := l.st.Update(ctx, func(tx store.Tx) error {
-		if len(block) > 0 {
-			if _, err := tx.Create(ctx, NSLog, seqKey(l.chain, seq), block); err != nil {
+		for _, b := range blocks {
+			if _, err := tx.Create(ctx, NSLog, b.key, b.data); err != nil {
 				if errors.Is(err, store.ErrExists) {
 					return store.ErrConflict // someone else wrote this position
 				}

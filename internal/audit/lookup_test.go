@@ -11,6 +11,7 @@ import (
 
 	"github.com/sluicehq/sluice/internal/awsproto"
 	"github.com/sluicehq/sluice/internal/identity"
+	"github.com/sluicehq/sluice/internal/store"
 	"github.com/sluicehq/sluice/internal/store/memstore"
 )
 
@@ -120,5 +121,41 @@ func TestLookupEventsErrors(t *testing.T) {
 				t.Errorf("err = %v, want %s", err, tc.code)
 			}
 		})
+	}
+}
+
+func TestListFrom(t *testing.T) {
+	st := memstore.New(nil)
+	var keys []string
+	st.Update(context.Background(), func(tx store.Tx) error {
+		for _, k := range []string{"a/1", "a/10", "a/19", "a/2", "a/200", "a/21", "a/3", "b/1"} {
+			tx.Put(context.Background(), "ns", k, nil)
+		}
+		return nil
+	})
+	for _, tc := range []struct {
+		prefix, after string
+		limit         int
+		want          []string
+	}{
+		{"a/", "", 3, []string{"a/1", "a/10", "a/19"}},
+		{"a/", "a/1", 10, []string{"a/10", "a/19", "a/2", "a/200", "a/21", "a/3"}},
+		{"a/", "a/19", 2, []string{"a/2", "a/200"}},
+		{"a/", "a/200", 10, []string{"a/21", "a/3"}},
+		{"a/", "a/3", 10, nil},
+		{"b/", "a/3", 10, []string{"b/1"}},
+		{"a/", "b/1", 10, nil},
+	} {
+		recs, err := listFrom(context.Background(), st, "ns", tc.prefix, tc.after, tc.limit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		keys = nil
+		for _, r := range recs {
+			keys = append(keys, r.Key)
+		}
+		if d := cmp.Diff(tc.want, keys); d != "" {
+			t.Errorf("listFrom(%q, %q, %d): %s", tc.prefix, tc.after, tc.limit, d)
+		}
 	}
 }
