@@ -1,0 +1,155 @@
+package krblogin
+
+import (
+	"encoding/base64"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/jcmturner/gokrb5/v8/client"
+	"github.com/jcmturner/gokrb5/v8/config"
+	"github.com/jcmturner/gokrb5/v8/iana/etypeID"
+	"github.com/jcmturner/gokrb5/v8/iana/nametype"
+	"github.com/jcmturner/gokrb5/v8/keytab"
+	"github.com/jcmturner/gokrb5/v8/messages"
+	"github.com/jcmturner/gokrb5/v8/spnego"
+	"github.com/jcmturner/gokrb5/v8/types"
+)
+
+// ktFor returns a keytab holding a key for principal (HTTP/host) in EXAMPLE.COM.
+func ktFor(t testing.TB, principal, password string) *keytab.Keytab {
+	kt := keytab.New()
+	if err := kt.AddEntry(principal, "EXAMPLE.COM", password, time.Now(), 1, etypeID.AES256_CTS_HMAC_SHA1_96); err != nil {
+		t.Fatal(err)
+	}
+	return kt
+}
+
+// token builds a Negotiate header for user with a service ticket for sname encrypted with the
+// key in skt (no KDC: the test plays the KDC's part), valid from start to end.
+func token(t testing.TB, user, sname string, skt *keytab.Keytab, start, end time.Time) string {
+	t.Helper()
+	cname := types.NewPrincipalName(nametype.KRB_NT_PRINCIPAL, user)
+	sn := types.NewPrincipalName(nametype.KRB_NT_SRV_INST, sname)
+	tkt, key, err := messages.NewTicket(cname, "EXAMPLE.COM", sn, "EXAMPLE.COM", types.NewKrbFlags(), skt,
+		etypeID.AES256_CTS_HMAC_SHA1_96, 1, start, start, end, end)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl := client.NewWithPassword(user, "EXAMPLE.COM", "unused", config.New())
+	init, err := spnego.NewNegTokenInitKRB5(cl, tkt, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := spnego.SPNEGOToken{Init: true, NegTokenInit: init}
+	b, err := st.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return "Negotiate " + base64.StdEncoding.EncodeToString(b)
+}
+
+func TestAuthenticate(t *testing.T) {
+	server := ktFor(t, "HTTP/127.0.0.1", "service-secret")
+	other := ktFor(t, "HTTP/other", "other-secret")
+	now := time.Now().UTC()
+	h := New(server, "123456789012", nil, nil, &Options{Service: "HTTP/127.0.0.1@EXAMPLE.COM", MaxClockSkew: time.Minute})
+	tampered := func() string {
+		tok := token(t, "user1", "HTTP/127.0.0.1", server, now.Add(-time.Minute), now.Add(time.Hour))
+		b, _ := base64.StdEncoding.DecodeString(tok[len("Negotiate "):])
+		b[len(b)-20] ^= 0xff
+		return "Negotiate " + base64.StdEncoding.EncodeToString(b)
+	}
+	cases := []struct {
+		name      string
+		header    string
+		principal string
+		reason    Reason
+	}{
+		{"valid", token(t, "user1", "HTTP/127.0.0.1", server, now.Add(-time.Minute), now.Add(time.Hour)), "user1@EXAMPLE.COM", ""},
+		{"other user", token(t, "user2", "HTTP/127.0.0.1", server, now.Add(-time.Minute), now.Add(time.Hour)), "user2@EXAMPLE.COM", ""},
+		{"no header", "", "", NoToken},
+		{"basic", "Basic dXNlcjpwdw==", "", NoToken},
+		{"not base64", "Negotiate !!!", "", BadToken},
+		{"garbage", "Negotiate " + base64.StdEncoding.EncodeToString([]byte("garbage")), "", UnsupportedMx},
+		{"expired", token(t, "user1", "HTTP/127.0.0.1", server, now.Add(-3*time.Hour), now.Add(-2*time.Hour)), "", Expired},
+		{"not yet valid", token(t, "user1", "HTTP/127.0.0.1", server, now.Add(time.Hour), now.Add(2*time.Hour)), "", Expired},
+		{"wrong service", token(t, "user1", "HTTP/other", other, now.Add(-time.Minute), now.Add(time.Hour)), "", WrongService},
+		{"wrong key", token(t, "user1", "HTTP/127.0.0.1", ktFor(t, "HTTP/127.0.0.1", "guessed"), now.Add(-time.Minute), now.Add(time.Hour)), "", WrongService},
+		{"tampered", tampered(), "", ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			p, err := h.Authenticate(c.header)
+			if c.principal != "" {
+				if err != nil || p != c.principal {
+					t.Fatalf("Authenticate = %q, %v; want %q", p, err, c.principal)
+				}
+				return
+			}
+			var ae *AuthError
+			if !errors.As(err, &ae) {
+				t.Fatalf("Authenticate = %q, %v; want a refusal", p, err)
+			}
+			if c.reason != "" && ae.Reason != c.reason {
+				t.Errorf("reason = %q, want %q (%v)", ae.Reason, c.reason, err)
+			}
+		})
+	}
+}
+
+func TestReplay(t *testing.T) {
+	server := ktFor(t, "HTTP/127.0.0.1", "service-secret")
+	h := New(server, "123456789012", nil, nil, nil)
+	now := time.Now().UTC()
+	tok := token(t, "user1", "HTTP/127.0.0.1", server, now.Add(-time.Minute), now.Add(time.Hour))
+	if _, err := h.Authenticate(tok); err != nil {
+		t.Fatal(err)
+	}
+	_, err := h.Authenticate(tok)
+	var ae *AuthError
+	if !errors.As(err, &ae) || ae.Reason != Replayed {
+		t.Fatalf("replayed token: %v", err)
+	}
+}
+
+func FuzzAuthenticate(f *testing.F) {
+	server := ktFor(f, "HTTP/127.0.0.1", "service-secret")
+	now := time.Now().UTC()
+	f.Add(token(f, "user1", "HTTP/127.0.0.1", server, now.Add(-time.Minute), now.Add(time.Hour)))
+	f.Add("Negotiate oQcwBaADCgEC")
+	f.Add("")
+	h := New(server, "123456789012", nil, nil, nil)
+	f.Fuzz(func(t *testing.T, header string) {
+		p, err := h.Authenticate(header)
+		if err == nil && p == "" {
+			t.Fatal("accepted without a principal")
+		}
+	})
+}
+
+func BenchmarkAuthenticate(b *testing.B) {
+	server := ktFor(b, "HTTP/127.0.0.1", "service-secret")
+	h := New(server, "123456789012", nil, nil, nil)
+	now := time.Now().UTC()
+	toks := make([]string, 0, 4096)
+	for range 4096 {
+		toks = append(toks, token(b, "user1", "HTTP/127.0.0.1", server, now.Add(-time.Minute), now.Add(time.Hour)))
+	}
+	b.ResetTimer()
+	i := 0
+	for b.Loop() {
+		if i == len(toks) {
+			b.StopTimer()
+			for j := range toks {
+				toks[j] = token(b, "user1", "HTTP/127.0.0.1", server, now.Add(-time.Minute), now.Add(time.Hour))
+			}
+			i = 0
+			b.StartTimer()
+		}
+		if _, err := h.Authenticate(toks[i]); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+}
