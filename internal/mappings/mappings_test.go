@@ -115,12 +115,15 @@ func authz(_ context.Context, p *identity.Principal, action, resource string) er
 	return awsproto.AccessDenied("User: %s is not authorized to perform: %s on resource: %s", p.ARN, action, resource)
 }
 
-type counter struct{ n byte }
+// counter is a deterministic id source: each read yields the next big-endian number.
+type counter struct{ n uint64 }
 
 func (c *counter) Read(b []byte) (int, error) {
-	for i := range b {
-		c.n++
-		b[i] = c.n
+	c.n++
+	v := c.n
+	for i := len(b) - 1; i >= 0; i-- {
+		b[i] = byte(v)
+		v >>= 8
 	}
 	return len(b), nil
 }
