@@ -25,6 +25,9 @@ func (s *Service) publicError(err error) *awsproto.Error {
 	return errorf(http.StatusInternalServerError, "InternalError", "We encountered an internal error. Please try again.")
 }
 
+// smallBody is the largest body GetObject reads into memory instead of streaming.
+const smallBody = 64 << 10
+
 // byteRange is a resolved single range [start, start+length).
 type byteRange struct{ start, length int64 }
 
@@ -177,6 +180,16 @@ func (s *Service) getObject(q *req) error {
 	body, err := o.Range(rng.start, rng.length)
 	if err != nil {
 		return err
+	}
+	if rng.length <= smallBody {
+		// One read and one write: cheaper than sendfile for small objects.
+		buf := make([]byte, rng.length)
+		if _, err := io.ReadFull(body, buf); err != nil {
+			return err
+		}
+		q.w.WriteHeader(status)
+		q.w.Write(buf)
+		return nil
 	}
 	q.w.WriteHeader(status)
 	if _, err := io.Copy(q.w, body); err != nil {

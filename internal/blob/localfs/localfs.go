@@ -67,6 +67,7 @@ type FS struct {
 	rand   io.Reader
 	nosync bool
 	mu     sync.Mutex // serializes directory pruning against creation
+	bufs   sync.Pool  // of *[]byte chunkSize buffers for writeData
 }
 
 var _ blob.Driver = (*FS)(nil)
@@ -239,9 +240,21 @@ func (f *FS) writeData(src io.Reader) (*os.File, int64, []byte, error) {
 	h := md5.New()
 	free := make(chan []byte, chunks)
 	full := make(chan []byte, chunks)
+	var owned []*[]byte
 	for range chunks {
-		free <- make([]byte, chunkSize)
+		bp, _ := f.bufs.Get().(*[]byte)
+		if bp == nil {
+			b := make([]byte, chunkSize)
+			bp = &b
+		}
+		owned = append(owned, bp)
+		free <- *bp
 	}
+	defer func() {
+		for _, bp := range owned {
+			f.bufs.Put(bp)
+		}
+	}()
 	werr := make(chan error, 1)
 	go func() {
 		var err error
