@@ -82,10 +82,10 @@ func BenchmarkS3Get4KiB(b *testing.B) {
 				}
 				resp.Body.Close()
 			}
-			tr := &http.Transport{MaxIdleConnsPerHost: 256}
+			tr := &http.Transport{MaxIdleConnsPerHost: 512}
 			defer tr.CloseIdleConnections()
 			client := &http.Client{Transport: tr}
-			b.SetParallelism(32)
+			b.SetParallelism(128)
 			b.SetBytes(4096)
 			b.ResetTimer()
 			b.RunParallel(func(pb *testing.PB) {

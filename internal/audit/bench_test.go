@@ -88,14 +88,14 @@ func BenchmarkGetCallerIdentity(b *testing.B) {
 			s.SetReady(true)
 			hs := httptest.NewServer(s)
 			defer hs.Close()
-			tr := &http.Transport{MaxIdleConnsPerHost: 256}
+			tr := &http.Transport{MaxIdleConnsPerHost: 512}
 			defer tr.CloseIdleConnections()
 			client := &http.Client{Transport: tr}
 			sum := sha256.Sum256([]byte(gciBody))
 			hash := hex.EncodeToString(sum[:])
 			signer := v4.NewSigner()
 			creds := aws.Credentials{AccessKeyID: benchKey, SecretAccessKey: benchSecret}
-			b.SetParallelism(32)
+			b.SetParallelism(128)
 			b.ReportAllocs()
 			b.ResetTimer()
 			b.RunParallel(func(pb *testing.PB) {
