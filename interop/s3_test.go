@@ -65,7 +65,9 @@ func TestS3AWSCLI(t *testing.T) {
 			cli := awsCLI(t, major)
 			env := clientEnv(ep)
 			bucket := "cli-v" + major
-			aws := func(args ...string) string { return mustRun(t, env, cli, append([]string{"--endpoint-url", ep}, args...)...) }
+			aws := func(args ...string) string {
+				return mustRun(t, env, cli, append([]string{"--endpoint-url", ep}, args...)...)
+			}
 			aws("s3", "mb", "s3://"+bucket)
 			aws("s3", "cp", big, "s3://"+bucket+"/big.bin")
 			head := aws("s3api", "head-object", "--bucket", bucket, "--key", "big.bin")
