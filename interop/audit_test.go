@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -20,9 +21,11 @@ import (
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	iamapi "github.com/aws/aws-sdk-go-v2/service/iam"
+	s3api "github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/sluicehq/sluice/internal/audit"
+	"github.com/sluicehq/sluice/internal/daemon"
 	"github.com/sluicehq/sluice/internal/keyring"
 	"github.com/sluicehq/sluice/internal/store"
 	"github.com/sluicehq/sluice/internal/store/sqlitestore"
@@ -507,5 +510,68 @@ func TestStoryS4Audit(t *testing.T) {
 	}
 	if !strings.Contains(all.stdout, platID) {
 		t.Error("the trail lacks the platform's access key id")
+	}
+}
+
+// TestAuditExportToBucket exports the trail of a running Sluice into one of its own buckets with
+// `sluice audit export --to s3://…`, downloads it and verifies it offline.
+func TestAuditExportToBucket(t *testing.T) {
+	bin, err := sluiceBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dataDir := t.TempDir()
+	env := map[string]string{"SLUICE_ROOT_ACCESS_KEY_ID": rootKeyID, "SLUICE_ROOT_SECRET_ACCESS_KEY": rootSecret}
+	d, err := daemon.Start(context.Background(), daemon.Config{Addr: "127.0.0.1:0", DataDir: dataDir, Getenv: func(k string) string { return env[k] }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Shutdown(context.Background())
+	ctx := context.Background()
+	s3c := s3api.NewFromConfig(aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider(rootKeyID, rootSecret, ""),
+		BaseEndpoint: aws.String(d.Endpoint()), RetryMaxAttempts: 1}, func(o *s3api.Options) { o.UsePathStyle = true })
+	if _, err := s3c.CreateBucket(ctx, &s3api.CreateBucketInput{Bucket: aws.String("audit-archive")}); err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		goSTS(d.Endpoint(), rootKeyID, rootSecret).GetCallerIdentity(ctx, nil)
+	}
+
+	cmd := exec.Command(bin, "audit", "export", "--data-dir", dataDir, "--to", "s3://audit-archive/trail", "--endpoint-url", d.Endpoint())
+	cmd.Env = clientEnv(d.Endpoint())
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "exported ") {
+		t.Fatalf("export: %v\n%s", err, out)
+	}
+	list, err := s3c.ListObjectsV2(ctx, &s3api.ListObjectsV2Input{Bucket: aws.String("audit-archive"), Prefix: aws.String("trail/")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	local := t.TempDir()
+	var logs, digests int
+	for _, o := range list.Contents {
+		key := aws.ToString(o.Key)
+		switch {
+		case strings.HasPrefix(key, "trail/AWSLogs/"+account+"/CloudTrail/us-east-1/"):
+			logs++
+		case strings.HasPrefix(key, "trail/AWSLogs/"+account+"/CloudTrail-Digest/us-east-1/"):
+			digests++
+		}
+		obj, err := s3c.GetObject(ctx, &s3api.GetObjectInput{Bucket: aws.String("audit-archive"), Key: o.Key})
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, _ := io.ReadAll(obj.Body)
+		obj.Body.Close()
+		p := filepath.Join(local, filepath.FromSlash(key))
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		os.WriteFile(p, data, 0o644)
+	}
+	if logs == 0 || digests != 1 {
+		t.Fatalf("bucket holds %d log files and %d digest files", logs, digests)
+	}
+	rep, err := audit.VerifyExport(filepath.Join(local, "trail"), d.Keyring, nil)
+	if err != nil || !rep.OK() || rep.Records < 4 { // CreateBucket and three GetCallerIdentity
+		t.Fatalf("verify export: %+v %v", rep, err)
 	}
 }

@@ -1,16 +1,21 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
 	"time"
 
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	s3api "github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/spf13/cobra"
 
 	"github.com/sluicehq/sluice/internal/audit"
@@ -149,37 +154,90 @@ keys, and check that each chain ends at its signed head. Exit status 1 names the
 
 func newAuditExport() *cobra.Command {
 	var f auditFlags
-	var to, account, region string
+	var to, account, region, endpoint string
 	cmd := &cobra.Command{
 		Use:   "export",
-		Short: "Write the log as CloudTrail log files and digest files",
+		Short: "Write the log as CloudTrail log files and digest files, to a directory or a bucket",
 		Long: `Write every record as gzip JSON {"Records":[…]} under AWSLogs/<account>/CloudTrail/<region>/YYYY/MM/DD/,
 with one digest file per chain under AWSLogs/<account>/CloudTrail-Digest/ that lets
-'sluice audit verify --export' prove the files complete and unchanged.`,
-		Example: "  sluice audit export --data-dir ./sluice-data --to ./trail",
-		Args:    cobra.NoArgs,
+'sluice audit verify --export' prove the files complete and unchanged.
+
+--to s3://bucket/prefix uploads the files to a bucket (of a Sluice, or any S3) with the
+credentials of the environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN) and
+--endpoint-url (default AWS_ENDPOINT_URL).`,
+		Example: `  sluice audit export --data-dir ./sluice-data --to ./trail
+  sluice audit export --data-dir ./sluice-data --to s3://audit-archive/sluice --endpoint-url http://127.0.0.1:9876`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if to == "" {
-				return errors.New("--to DIR is required")
+				return errors.New("--to DIR or --to s3://bucket/prefix is required")
 			}
 			st, err := f.open(cmd.Context())
 			if err != nil {
 				return err
 			}
 			defer st.Close()
-			rep, err := audit.Export(cmd.Context(), st, to, account, region, time.Now())
+			dir := to
+			bucket, prefix, toS3 := strings.Cut(strings.TrimPrefix(to, "s3://"), "/")
+			toS3 = strings.HasPrefix(to, "s3://")
+			if toS3 {
+				if bucket == "" {
+					return fmt.Errorf("--to %q: name a bucket", to)
+				}
+				if dir, err = os.MkdirTemp("", "sluice-export"); err != nil {
+					return err
+				}
+				defer os.RemoveAll(dir)
+			}
+			rep, err := audit.Export(cmd.Context(), st, dir, account, region, time.Now())
 			if err != nil {
 				return err
+			}
+			if toS3 {
+				if err := uploadDir(cmd.Context(), dir, bucket, prefix, endpoint, region); err != nil {
+					return err
+				}
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "exported %d records of %d chains in %d log files to %s\n", rep.Records, rep.Chains, rep.Files, to)
 			return nil
 		},
 	}
 	f.add(cmd)
-	cmd.Flags().StringVar(&to, "to", "", "directory to write to")
+	cmd.Flags().StringVar(&to, "to", "", "directory, or s3://bucket/prefix, to write to")
 	cmd.Flags().StringVar(&account, "account", daemon.DefaultAccount, "account id in the layout")
-	cmd.Flags().StringVar(&region, "region", daemon.DefaultRegion, "region in the layout")
+	cmd.Flags().StringVar(&region, "region", daemon.DefaultRegion, "region in the layout (and of the bucket)")
+	cmd.Flags().StringVar(&endpoint, "endpoint-url", os.Getenv("AWS_ENDPOINT_URL"), "S3 endpoint for s3:// targets")
 	return cmd
+}
+
+// uploadDir puts every file under dir into bucket under prefix, path-style.
+func uploadDir(ctx context.Context, dir, bucket, prefix, endpoint, region string) error {
+	cfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRegion(region))
+	if err != nil {
+		return err
+	}
+	client := s3api.NewFromConfig(cfg, func(o *s3api.Options) {
+		o.UsePathStyle = true
+		if endpoint != "" {
+			o.BaseEndpoint = &endpoint
+		}
+	})
+	return filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		key := path.Join(prefix, filepath.ToSlash(rel))
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		ctype := "application/x-gzip"
+		if _, err := client.PutObject(ctx, &s3api.PutObjectInput{Bucket: &bucket, Key: &key, Body: bytes.NewReader(data), ContentType: &ctype}); err != nil {
+			return fmt.Errorf("upload %s: %w", key, err)
+		}
+		return nil
+	})
 }
 
 // searchFilter selects records; empty fields match everything.
