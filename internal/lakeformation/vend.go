@@ -229,7 +229,7 @@ func (s *Service) vend(ctx context.Context, p *identity.Principal, in *VendInput
 			if (len(a.CellFilters) > 0 || a.RowFilter != "") && !slices.Contains(in.SupportedPermissionTypes, CellFilterPermission) {
 				return nil, permissionTypeMismatch("The table has row or cell filters for this principal; the caller must support CELL_FILTER_PERMISSION")
 			}
-			if len(a.CellFilters) == 0 && !slices.Contains(in.SupportedPermissionTypes, ColumnPermission) && !slices.Contains(in.SupportedPermissionTypes, CellFilterPermission) {
+			if len(a.Columns) < len(t.Columns)+len(t.PartitionKeys) && !slices.Contains(in.SupportedPermissionTypes, ColumnPermission) { // spec §8.5: a column restriction needs COLUMN_PERMISSION
 				return nil, permissionTypeMismatch("The principal has column-level permissions; the caller must support COLUMN_PERMISSION")
 			}
 		}
