@@ -112,6 +112,7 @@ const rowSpan = time.Second
 type posting struct {
 	at  time.Time
 	seq uint64
+	end uint64 // last sequence number of the block holding seq; 0 when unknown
 }
 
 // postings collects the index entries of one batch: every record under each of its prefixes.
@@ -124,11 +125,11 @@ type postings struct {
 
 func newPostings() *postings { return &postings{by: map[string][]posting{}} }
 
-func (p *postings) add(prefix string, at time.Time, seq uint64) {
+func (p *postings) add(prefix string, at time.Time, seq, end uint64) {
 	if _, ok := p.by[prefix]; !ok {
 		p.order = append(p.order, prefix)
 	}
-	p.by[prefix] = append(p.by[prefix], posting{at, seq})
+	p.by[prefix] = append(p.by[prefix], posting{at, seq, end})
 }
 
 type indexRow struct {
@@ -139,7 +140,7 @@ type indexRow struct {
 // rows groups each prefix's postings newest first into rows spanning at most rowSpan:
 //
 //	key   <prefix><inverted newest time>/<chain>/<seq of the newest posting, 20 digits>
-//	value one line per posting, newest first: "<inverted time> <seq>\n"
+//	value one line per posting, newest first: "<inverted time> <seq> <last seq of its block>\n"
 func (p *postings) rows(chain ChainID) []indexRow {
 	var out []indexRow
 	for _, prefix := range p.order {
@@ -158,6 +159,8 @@ func (p *postings) rows(chain ChainID) []indexRow {
 				b = append(b, invTime(ps[j].at)...)
 				b = append(b, ' ')
 				b = strconv.AppendUint(b, ps[j].seq, 10)
+				b = append(b, ' ')
+				b = strconv.AppendUint(b, ps[j].end, 10)
 				b = append(b, '\n')
 			}
 			out = append(out, indexRow{key: prefix + invTime(newest.at) + "/" + seqKey(chain, newest.seq), value: b})
@@ -172,16 +175,23 @@ func parsePostings(v []byte) ([]posting, bool) {
 	for len(v) > 0 {
 		line, rest, _ := bytes.Cut(v, []byte{'\n'})
 		v = rest
-		inv, seq, ok := strings.Cut(string(line), " ")
+		inv, fields, ok := strings.Cut(string(line), " ")
 		if !ok {
 			return nil, false
 		}
+		seq, end, hasEnd := strings.Cut(fields, " ")
 		at, ok1 := parseInvTime(inv)
 		n, err := strconv.ParseUint(seq, 10, 64)
 		if !ok1 || err != nil {
 			return nil, false
 		}
-		out = append(out, posting{at, n})
+		var e uint64
+		if hasEnd {
+			if e, err = strconv.ParseUint(end, 10, 64); err != nil {
+				return nil, false
+			}
+		}
+		out = append(out, posting{at, n, e})
 	}
 	return out, true
 }
@@ -256,7 +266,7 @@ func Lookup(ctx context.Context, r store.Reader, q Query) ([]Found, string, erro
 			if len(out) == q.Limit {
 				return base64.RawURLEncoding.EncodeToString([]byte(key + "#" + strconv.Itoa(i))), true, nil
 			}
-			f, err := blocks.found(ctx, chain, p.seq)
+			f, err := blocks.found(ctx, chain, p.seq, p.end)
 			if err != nil {
 				if errors.Is(err, store.ErrNotFound) {
 					continue // a posting without its entry: the verifier reports the gap
@@ -327,7 +337,7 @@ func lookupID(ctx context.Context, r store.Reader, q Query) ([]Found, string, er
 	}
 	b := &blockReader{r: r}
 	for _, c := range chains {
-		f, err := b.found(ctx, c, seq)
+		f, err := b.found(ctx, c, seq, 0)
 		if errors.Is(err, store.ErrNotFound) {
 			continue
 		}
@@ -378,55 +388,65 @@ func listFrom(ctx context.Context, r store.Reader, ns, prefix, after string, lim
 // blockReader loads entries by position, keeping the last block it read (postings of one
 // index row usually point into one block).
 type blockReader struct {
-	r       store.Reader
-	key     string
-	entries []*Entry
+	r    store.Reader
+	key  string // of the block in data
+	data []byte
 }
 
-// entry returns entry seq of chain: it lives in the first block whose key (its last sequence
-// number) is at least seq.
-func (b *blockReader) entry(ctx context.Context, chain ChainID, seq uint64) (*Entry, error) {
+// entry returns entry seq of chain. end, when known (from the posting), is the key of its block;
+// otherwise the block is the first whose key (its last sequence number) is at least seq.
+func (b *blockReader) entry(ctx context.Context, chain ChainID, seq, end uint64) (*Entry, error) {
 	if e := b.find(chain, seq); e != nil {
 		return e, nil
 	}
-	recs, err := listFrom(ctx, b.r, NSLog, string(chain)+"/", seqKey(chain, seq-1), 1)
-	if err != nil {
-		return nil, E(Unavailable, "lookup", err)
+	var recs []store.Record
+	if end >= seq {
+		rec, err := b.r.Get(ctx, NSLog, seqKey(chain, end))
+		switch {
+		case err == nil:
+			recs = []store.Record{rec}
+		case !errors.Is(err, store.ErrNotFound):
+			return nil, E(Unavailable, "lookup", err)
+		}
+	}
+	if len(recs) == 0 {
+		var err error
+		if recs, err = listFrom(ctx, b.r, NSLog, string(chain)+"/", seqKey(chain, seq-1), 1); err != nil {
+			return nil, E(Unavailable, "lookup", err)
+		}
 	}
 	if len(recs) == 0 {
 		return nil, store.ErrNotFound
 	}
-	// Decode only the wanted line; entries begin with a fixed layout (Entry.Marshal).
-	head := []byte(`{"v":1,"chain":"` + string(chain) + `","seq":` + strconv.FormatUint(seq, 10) + `,`)
-	data := recs[0].Value
-	for len(data) > 0 {
-		line, rest, _ := bytes.Cut(data, []byte{'\n'})
-		data = rest
-		if bytes.HasPrefix(line, head) {
-			e, err := DecodeEntry(line)
-			if err != nil {
-				return nil, err
-			}
-			if e.Chain == chain && e.Seq == seq {
-				b.key, b.entries = recs[0].Key, append(b.entries[:0], e)
-				return e, nil
-			}
-		}
+	b.key, b.data = recs[0].Key, recs[0].Value
+	if e := b.find(chain, seq); e != nil {
+		return e, nil
 	}
 	return nil, store.ErrNotFound
 }
 
+// find decodes entry seq of chain from the cached block, if it is there. Entries begin with a
+// fixed layout (Entry.Marshal), so only the wanted line is decoded.
 func (b *blockReader) find(chain ChainID, seq uint64) *Entry {
-	for _, e := range b.entries {
-		if e.Chain == chain && e.Seq == seq {
-			return e
+	if b.data == nil {
+		return nil
+	}
+	head := []byte(`{"v":1,"chain":"` + string(chain) + `","seq":` + strconv.FormatUint(seq, 10) + `,`)
+	data := b.data
+	for len(data) > 0 {
+		line, rest, _ := bytes.Cut(data, []byte{'\n'})
+		data = rest
+		if bytes.HasPrefix(line, head) {
+			if e, err := DecodeEntry(line); err == nil && e.Chain == chain && e.Seq == seq {
+				return e
+			}
 		}
 	}
 	return nil
 }
 
-func (b *blockReader) found(ctx context.Context, chain ChainID, seq uint64) (*Found, error) {
-	e, err := b.entry(ctx, chain, seq)
+func (b *blockReader) found(ctx context.Context, chain ChainID, seq, end uint64) (*Found, error) {
+	e, err := b.entry(ctx, chain, seq, end)
 	if err != nil {
 		return nil, err
 	}

@@ -398,9 +398,17 @@ func (l *Log) tryCommit(batch []*pending, forceDigest bool) error {
 	inBlock := 0
 	postings := newPostings()
 	seq, last := l.seq, l.last
+	total := uint64(0)
+	for _, p := range batch {
+		total += uint64(len(p.recs))
+	}
 	for _, p := range batch {
 		for _, r := range p.recs {
 			seq++
+			// The block that will hold this record ends at blockEnd; postings name it, so a
+			// reader fetches the block with one point read.
+			i := seq - l.seq - 1
+			blockEnd := l.seq + min((i/blockRecords+1)*blockRecords, total)
 			l.assignID(r, l.chain, seq)
 			e := newEntry(l.chain, seq, last, r.event)
 			last = e.Hash
@@ -410,7 +418,7 @@ func (l *Log) tryCommit(batch []*pending, forceDigest bool) error {
 				block, inBlock = nil, 0
 			}
 			for _, pre := range r.index {
-				postings.add(pre, r.at, seq)
+				postings.add(pre, r.at, seq, blockEnd)
 			}
 		}
 	}
