@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/sluicehq/sluice/internal/store"
 	"github.com/sluicehq/sluice/internal/store/memstore"
@@ -203,5 +204,35 @@ func TestTamperInsideBlock(t *testing.T) {
 				t.Errorf("first problem = %v, want record %d: %q\nall: %v", first, tc.wantSeq, tc.wantWhat, rep.Problems)
 			}
 		})
+	}
+}
+
+// TestVerifyRange checks that a time range limits the records counted and the content problems
+// reported, while a deletion anywhere is still found.
+func TestVerifyRange(t *testing.T) {
+	st := memstore.New(nil)
+	l := openLog(t, st, &Options{MaxBatch: 1})
+	fill(t, l, 30, t0) // record i at t0+(i-1) s
+	l.Close()
+	st.Update(context.Background(), func(tx store.Tx) error {
+		put(t, tx, 5, forge(getEntry(t, tx, 5)))
+		return nil
+	})
+	opts := &VerifyOptions{From: t0.Add(10 * time.Second), To: t0.Add(19 * time.Second)}
+	rep, err := Verify(context.Background(), st, testRing(t), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Records != 10 || !rep.OK() {
+		t.Errorf("in range: %+v", rep)
+	}
+	rep, _ = Verify(context.Background(), st, testRing(t), &VerifyOptions{From: t0, To: t0.Add(9 * time.Second)})
+	if rep.Records != 10 || rep.OK() || rep.Problems[0].Seq != 5 {
+		t.Errorf("range with the change: %+v", rep)
+	}
+	st.Update(context.Background(), func(tx store.Tx) error { del(t, tx, NSLog, seqKey("c-test", 25)); return nil })
+	rep, _ = Verify(context.Background(), st, testRing(t), opts)
+	if rep.OK() || rep.Problems[0].Seq != 25 {
+		t.Errorf("deletion outside the range: %+v", rep)
 	}
 }
