@@ -47,14 +47,15 @@
 //	audit/log    <chain>/<last seq, 20 digits>                   block: the batch's entries, one JSON line each
 //	audit/head   <chain>                                         signed head (Digest JSON)
 //	audit/digest <chain>/<seq, 20 digits>                        signed digest (Digest JSON)
-//	audit/idx    <attr>/<value>/<inverted time>/<chain>/<seq>    postings: "<inverted time> <seq>" lines
+//	audit/idx    <attr>/<value>/<inverted time>/<chain>/<seq>    postings: "<inverted time> <seq> <block>" lines
 //
 // A batch is one log block, so a busy log costs one row per batch rather than one per record.
 // The index has a posting per lookup attribute of each record (EventName, ReadOnly, Username,
 // ResourceType, ResourceName, EventSource, AccessKeyId, and "*" for all records); the postings of
 // one batch that share an attribute value share a row, as long as they lie within a second of
 // each other. A row's key carries its newest time inverted, so a prefix listing is newest first
-// and LookupEvents reads only the rows of the records it returns, however long the log grows.
+// and LookupEvents reads only the rows of the records it returns, however long the log grows;
+// each posting names the block that holds its record, which is then one point read.
 // EventId needs no index: the writer gives each record a version-8 UUID that encodes its chain and
 // sequence number (see encodeEventID).
 //
