@@ -104,7 +104,7 @@ func (s *Service) WriteError(w http.ResponseWriter, r *http.Request, requestID s
 		}
 		body := queryErrorResponse{
 			Xmlns:     s.XMLNamespace,
-			Error:     queryError{Type: typ, Code: e.Code, Message: e.Message},
+			Error:     queryError{Type: typ, Code: e.Code, Message: e.Message, Fields: sortedFields(e.Fields)},
 			RequestID: requestID,
 		}
 		writeXML(w, e.Status, body, r)
@@ -129,12 +129,7 @@ func (s *Service) WriteError(w http.ResponseWriter, r *http.Request, requestID s
 			w.Write(data)
 		}
 	case RESTXML:
-		fields := make([]xmlField, 0, len(e.Fields))
-		for k, v := range e.Fields {
-			fields = append(fields, xmlField{XMLName: xml.Name{Local: k}, Value: v})
-		}
-		sort.Slice(fields, func(i, j int) bool { return fields[i].XMLName.Local < fields[j].XMLName.Local })
-		body := s3Error{Code: e.Code, Message: e.Message, Fields: fields, RequestID: requestID, HostID: requestID}
+		body := s3Error{Code: e.Code, Message: e.Message, Fields: sortedFields(e.Fields), RequestID: requestID, HostID: requestID}
 		writeXML(w, e.Status, body, r)
 	}
 	return e
@@ -148,9 +143,20 @@ type queryErrorResponse struct {
 }
 
 type queryError struct {
-	Type    string `xml:"Type"`
-	Code    string `xml:"Code"`
-	Message string `xml:"Message"`
+	Type    string     `xml:"Type"`
+	Code    string     `xml:"Code"`
+	Message string     `xml:"Message"`
+	Fields  []xmlField `xml:",any"`
+}
+
+// sortedFields renders extra error fields as XML elements in a stable order.
+func sortedFields(m map[string]string) []xmlField {
+	fields := make([]xmlField, 0, len(m))
+	for k, v := range m {
+		fields = append(fields, xmlField{XMLName: xml.Name{Local: k}, Value: v})
+	}
+	sort.Slice(fields, func(i, j int) bool { return fields[i].XMLName.Local < fields[j].XMLName.Local })
+	return fields
 }
 
 type s3Error struct {

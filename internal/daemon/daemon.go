@@ -377,3 +377,6 @@ func (d *Daemon) startS3() error {
 		Domain: d.cfg.S3Domain, Region: d.cfg.Region, Logger: d.cfg.Logger, Now: d.cfg.Now}))
 	return nil
 }
+
+// DataDir returns the daemon's data directory.
+func (d *Daemon) DataDir() string { return d.cfg.DataDir }

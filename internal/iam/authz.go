@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/sluicehq/sluice/internal/authzmsg"
 	"github.com/sluicehq/sluice/internal/awsproto"
 	"github.com/sluicehq/sluice/internal/identity"
 	"github.com/sluicehq/sluice/internal/policy"
@@ -37,6 +38,9 @@ type AuthzRequest struct {
 // A denial is an *awsproto.Error AccessDenied 403 with AWS's message; other errors are internal.
 // The answer never depends on whether the resource exists.
 func (s *Service) Authorize(ctx context.Context, p *identity.Principal, req AuthzRequest) error {
+	if req.Context == nil {
+		req.Context = policy.NewContext() // so that a denial can report the keys evaluated
+	}
 	r, err := s.Decide(ctx, p, req)
 	if err != nil {
 		return err
@@ -48,7 +52,41 @@ func (s *Service) Authorize(ctx context.Context, p *identity.Principal, req Auth
 	if p != nil && p.ARN != "" {
 		caller = string(p.ARN)
 	}
-	return awsproto.AccessDenied("%s", r.Message(caller, req.Action, req.Resource))
+	denied := awsproto.AccessDenied("%s", r.Message(caller, req.Action, req.Resource))
+	if blob := s.encodeDenial(p, req, r); blob != "" {
+		denied = denied.With("EncodedAuthorizationMessage", blob)
+	}
+	return denied
+}
+
+// encodeDenial seals the decision behind a denial for sts:DecodeAuthorizationMessage: the
+// action, resource, caller, deciding statements and condition keys. It travels with the error
+// (an extra element or member every protocol carries); only the key ring opens it.
+func (s *Service) encodeDenial(p *identity.Principal, req AuthzRequest, r policy.Result) string {
+	if s.ring == nil {
+		return ""
+	}
+	m := &authzmsg.Message{
+		ExplicitDeny: r.Decision == policy.ExplicitDeny,
+		Reason:       r.Reason.String(),
+		Context:      authzmsg.Context{Action: req.Action, Resource: req.Resource},
+	}
+	if p != nil {
+		m.Context.Principal = authzmsg.Principal{ID: p.ID, ARN: string(p.ARN)}
+	}
+	for _, st := range r.Statements {
+		m.MatchedStatements.Items = append(m.MatchedStatements.Items, authzmsg.Statement{Policy: st.Policy, Index: st.Index, Sid: st.Sid})
+	}
+	for _, k := range req.Context.Keys() {
+		vs, _ := req.Context.Get(k)
+		m.Context.Conditions.Items = append(m.Context.Conditions.Items, authzmsg.Condition{Key: k, Values: vs})
+	}
+	blob, err := authzmsg.Encode(s.ring, m)
+	if err != nil {
+		s.log.Warn("encoding an authorization message failed", "err", err)
+		return ""
+	}
+	return blob
 }
 
 // Decide is Authorize without rendering the denial.

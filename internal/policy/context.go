@@ -1,6 +1,9 @@
 package policy
 
-import "strings"
+import (
+	"sort"
+	"strings"
+)
 
 // Context holds a request's condition keys. Key names are case-insensitive;
 // every key holds one or more values (multi-valued keys such as
@@ -63,4 +66,20 @@ func (c *Context) first(lower string) (string, bool) {
 		return "", false
 	}
 	return vs[0], true
+}
+
+// Keys returns the (lower-cased) names of the keys present, sorted: for reports such as the
+// encoded authorization message of a denial.
+func (c *Context) Keys() []string {
+	if c == nil {
+		return nil
+	}
+	keys := make([]string, 0, len(c.m))
+	for k, vs := range c.m {
+		if len(vs) > 0 {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	return keys
 }
