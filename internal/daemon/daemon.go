@@ -33,6 +33,7 @@ import (
 	"github.com/sluicehq/sluice/internal/store"
 	"github.com/sluicehq/sluice/internal/store/storeopen"
 	"github.com/sluicehq/sluice/internal/sts"
+	"github.com/sluicehq/sluice/internal/tables"
 )
 
 // Defaults a newcomer gets.
@@ -98,6 +99,8 @@ type Daemon struct {
 	// before Start returns. Mappings serves /_sluice/v1/mappings once the store is open.
 	Native   *awsproto.NativeRouter
 	Mappings *mappings.Slot
+	// Tables serves the filtered read API (/_sluice/v1/databases, /_sluice/v1/tables/…).
+	Tables   *tables.Slot
 	listener net.Listener
 	http     *http.Server
 	done     chan error
@@ -196,6 +199,8 @@ func Start(ctx context.Context, cfg Config) (*Daemon, error) {
 	d.Native = awsproto.NewNativeRouter()
 	d.Mappings = &mappings.Slot{}
 	d.Mappings.Register(d.Native)
+	d.Tables = &tables.Slot{}
+	d.Tables.Register(d.Native)
 	logins := http.NewServeMux()
 	if cfg.KRB5Keytab != "" {
 		kt, err := krblogin.LoadKeytab(cfg.KRB5Keytab, cfg.KRB5Service)
@@ -375,6 +380,10 @@ func (d *Daemon) startS3() error {
 	})
 	d.S3Slot.Set(s3.New(d.cfg.Account, d.Store, drv, authz, &s3.Options{
 		Domain: d.cfg.S3Domain, Region: d.cfg.Region, Logger: d.cfg.Logger, Now: d.cfg.Now}))
+	d.Tables.Set(tables.NewService(d.GlueSlot.Service(), d.LFSlot.Service(), drv,
+		func(ctx context.Context, p *identity.Principal, action, resource string) error {
+			return d.IAMSlot.Service().Authorize(ctx, p, iam.AuthzRequest{Action: action, Resource: resource})
+		}, &tables.ServiceOptions{Logger: d.cfg.Logger}))
 	return nil
 }
 
