@@ -93,7 +93,8 @@ func (s *Service) attachedList(arns []identity.ARN) []AttachedPolicy {
 }
 
 // GetAccountAuthorizationDetails returns every user, group, role and managed policy with their
-// policies, in one page (Sluice accounts are small; IsTruncated is always false).
+// policies, paged with Marker/MaxItems across the four lists (users, then groups, roles and
+// policies, each in name order).
 func (s *Service) GetAccountAuthorizationDetails(ctx context.Context, p *identity.Principal, in *GetAccountAuthorizationDetailsInput) (*GetAccountAuthorizationDetailsOutput, error) {
 	if err := s.authorize(ctx, p, "GetAccountAuthorizationDetails", "*", nil); err != nil {
 		return nil, err
@@ -109,6 +110,13 @@ func (s *Service) GetAccountAuthorizationDetails(ctx context.Context, p *identit
 		}
 		return false
 	}
+	// Every entity becomes an item with a sortable key and a function that adds it to the answer;
+	// one page over the items gives AWS's paging across the four lists.
+	type item struct {
+		key string
+		add func(*GetAccountAuthorizationDetailsOutput)
+	}
+	var items []item
 	out := &GetAccountAuthorizationDetailsOutput{UserDetailList: []UserDetail{}, GroupDetailList: []GroupDetail{}, RoleDetailList: []RoleDetail{}, Policies: []ManagedPolicyDetail{}}
 	if want("User") {
 		users, err := listJSON[userRec](ctx, s.st, nsUser)
@@ -116,9 +124,10 @@ func (s *Service) GetAccountAuthorizationDetails(ctx context.Context, p *identit
 			return nil, err
 		}
 		for _, u := range users {
-			out.UserDetailList = append(out.UserDetailList, UserDetail{Path: u.Path, UserName: u.Name, UserId: u.ID, Arn: u.ARN, CreateDate: u.Created,
+			d := UserDetail{Path: u.Path, UserName: u.Name, UserId: u.ID, Arn: u.ARN, CreateDate: u.Created,
 				UserPolicyList: s.inlineDetails(u.Inline), GroupList: nonNil(u.Groups), AttachedManagedPolicies: s.attachedList(u.Attached),
-				PermissionsBoundary: boundaryOf(u.Boundary), Tags: u.Tags})
+				PermissionsBoundary: boundaryOf(u.Boundary), Tags: u.Tags}
+			items = append(items, item{"0/" + keyOf(u.Name), func(o *GetAccountAuthorizationDetailsOutput) { o.UserDetailList = append(o.UserDetailList, d) }})
 		}
 	}
 	if want("Group") {
@@ -127,8 +136,9 @@ func (s *Service) GetAccountAuthorizationDetails(ctx context.Context, p *identit
 			return nil, err
 		}
 		for _, g := range groups {
-			out.GroupDetailList = append(out.GroupDetailList, GroupDetail{Path: g.Path, GroupName: g.Name, GroupId: g.ID, Arn: g.ARN, CreateDate: g.Created,
-				GroupPolicyList: s.inlineDetails(g.Inline), AttachedManagedPolicies: s.attachedList(g.Attached)})
+			d := GroupDetail{Path: g.Path, GroupName: g.Name, GroupId: g.ID, Arn: g.ARN, CreateDate: g.Created,
+				GroupPolicyList: s.inlineDetails(g.Inline), AttachedManagedPolicies: s.attachedList(g.Attached)}
+			items = append(items, item{"1/" + keyOf(g.Name), func(o *GetAccountAuthorizationDetailsOutput) { o.GroupDetailList = append(o.GroupDetailList, d) }})
 		}
 	}
 	if want("Role") {
@@ -137,9 +147,10 @@ func (s *Service) GetAccountAuthorizationDetails(ctx context.Context, p *identit
 			return nil, err
 		}
 		for _, r := range roles {
-			out.RoleDetailList = append(out.RoleDetailList, RoleDetail{Path: r.Path, RoleName: r.Name, RoleId: r.ID, Arn: r.ARN, CreateDate: r.Created,
+			d := RoleDetail{Path: r.Path, RoleName: r.Name, RoleId: r.ID, Arn: r.ARN, CreateDate: r.Created,
 				AssumeRolePolicyDocument: encodeDoc(r.TrustPolicy), RolePolicyList: s.inlineDetails(r.Inline),
-				AttachedManagedPolicies: s.attachedList(r.Attached), PermissionsBoundary: boundaryOf(r.BoundaryARN), Tags: r.Tags})
+				AttachedManagedPolicies: s.attachedList(r.Attached), PermissionsBoundary: boundaryOf(r.BoundaryARN), Tags: r.Tags}
+			items = append(items, item{"2/" + keyOf(r.Name), func(o *GetAccountAuthorizationDetailsOutput) { o.RoleDetailList = append(o.RoleDetailList, d) }})
 		}
 	}
 	if want("LocalManagedPolicy") {
@@ -152,8 +163,16 @@ func (s *Service) GetAccountAuthorizationDetails(ctx context.Context, p *identit
 			for _, v := range pr.Versions {
 				d.PolicyVersionList = append(d.PolicyVersionList, PolicyVersion{Document: encodeDoc(v.Doc), VersionId: v.ID, IsDefaultVersion: v.ID == pr.Default, CreateDate: v.Created})
 			}
-			out.Policies = append(out.Policies, d)
+			items = append(items, item{"3/" + string(pr.ARN), func(o *GetAccountAuthorizationDetailsOutput) { o.Policies = append(o.Policies, d) }})
 		}
 	}
+	pageItems, truncated, next, err := page(items, func(i item) string { return i.key }, in.Marker, in.MaxItems)
+	if err != nil {
+		return nil, err
+	}
+	for _, it := range pageItems {
+		it.add(out)
+	}
+	out.Page = Page{IsTruncated: truncated, Marker: next}
 	return out, nil
 }
