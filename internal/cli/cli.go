@@ -70,6 +70,7 @@ endpoint URL.`,
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.AddCommand(newServe(), newVersion(), newKeyring(), newSessions(), newAudit(), newMappings(), newCreds())
+	root.AddCommand(newQuery(), newDatabases(), newTables())
 	return root
 }
 
