@@ -170,7 +170,7 @@ func parquetFile(t testing.TB, rows []sampleRow) []byte {
 	rec := b.NewRecordBatch()
 	defer rec.Release()
 	var buf bytes.Buffer
-	w, err := pqarrow.NewFileWriter(schema, &buf, parquet.NewWriterProperties(parquet.WithMaxRowGroupLength(5)), pqarrow.DefaultWriterProps())
+	w, err := pqarrow.NewFileWriter(schema, &buf, parquet.NewWriterProperties(parquet.WithMaxRowGroupLength(rowGroup(len(rows)))), pqarrow.DefaultWriterProps())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -253,4 +253,12 @@ func (r sampleRow) asMap() map[string]any {
 		m["ok"] = *r.ok
 	}
 	return m
+}
+
+// rowGroup is tiny for test tables (many row groups) and realistic for benchmarks.
+func rowGroup(n int) int64 {
+	if n > 1000 {
+		return 64 << 10
+	}
+	return 5
 }
