@@ -81,6 +81,7 @@ func verifyDataDir(t *testing.T, dataDir string) (*audit.Report, map[string]int)
 // SIGKILL mid-load, restarts it, and checks that every request that got an answer has exactly one
 // record and that the chain verifies, with the library and with `sluice audit verify`.
 func TestAuditSurvivesKill9(t *testing.T) {
+	t.Parallel()
 	dataDir := t.TempDir()
 	p := serve(t, dataDir)
 	var (
@@ -162,6 +163,7 @@ func lookupEvents(t *testing.T, cli, endpoint string, env []string, args ...stri
 
 // TestLookupEventsAWSCLI reads the trail with both aws CLIs.
 func TestLookupEventsAWSCLI(t *testing.T) {
+	t.Parallel()
 	for _, major := range []string{"2", "1"} {
 		t.Run("v"+major, func(t *testing.T) {
 			cli := awsCLI(t, major)
@@ -246,6 +248,7 @@ func routeRequest(t *testing.T, endpoint, svc, op, key, secret string) *http.Req
 // unknown key and with a bad signature, plus an unknown operation per service and a few S3
 // requests; every request must leave exactly one record, and the log must verify.
 func TestEveryOperationIsAudited(t *testing.T) {
+	t.Parallel()
 	d := startSluice(t)
 	ctx := context.Background()
 	iamSvc, glueSvc, lfSvc := d.IAMSlot.Service(), d.GlueSlot.Service(), d.LFSlot.Service()
@@ -419,6 +422,7 @@ func TestEveryOperationIsAudited(t *testing.T) {
 // credentials (STS and S3) shows arn:aws:sts::<acct>:assumed-role/<role>/<session> with the
 // source identity. No secret of the story appears anywhere in the trail.
 func TestStoryS4Audit(t *testing.T) {
+	t.Parallel()
 	cli := awsCLI(t, "2")
 	d := startSluice(t)
 	ep := d.Endpoint()
@@ -516,6 +520,7 @@ func TestStoryS4Audit(t *testing.T) {
 // TestAuditExportToBucket exports the trail of a running Sluice into one of its own buckets with
 // `sluice audit export --to s3://…`, downloads it and verifies it offline.
 func TestAuditExportToBucket(t *testing.T) {
+	t.Parallel()
 	bin, err := sluiceBinary()
 	if err != nil {
 		t.Fatal(err)

@@ -47,6 +47,7 @@ func glueFile(t *testing.T, dir, name, content string) string {
 }
 
 func TestGlueAWSCLI(t *testing.T) {
+	t.Parallel()
 	d := startSluice(t)
 	dir := t.TempDir()
 	table := glueFile(t, dir, "table.json", s0TableJSON)
@@ -156,6 +157,7 @@ print(json.dumps(out))
 `
 
 func TestGlueBoto3(t *testing.T) {
+	t.Parallel()
 	d := startSluice(t)
 	debianPython(t)
 	for i, py := range pythons() {

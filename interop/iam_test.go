@@ -86,6 +86,7 @@ func writeFile(t *testing.T, dir, name, body string) string {
 }
 
 func TestIAMAWSCLI(t *testing.T) {
+	t.Parallel()
 	d := startSluice(t)
 	ep := d.Endpoint()
 	for _, major := range []string{"1", "2"} {
@@ -182,6 +183,7 @@ func TestIAMAWSCLI(t *testing.T) {
 }
 
 func TestIAMGoSDKEncodedDocument(t *testing.T) {
+	t.Parallel()
 	d := startSluice(t)
 	ctx := context.Background()
 	c := iam.NewFromConfig(aws.Config{
@@ -221,6 +223,7 @@ print(json.dumps({"doc": r["AssumeRolePolicyDocument"], "tags": r.get("Tags", []
 `
 
 func TestIAMBoto3(t *testing.T) {
+	t.Parallel()
 	d := startSluice(t)
 	debianPython(t)
 	for i, py := range pythons() {

@@ -10,6 +10,7 @@ import (
 // every operation used here; it lacks AllowFullTableExternalDataAccess and the query-planning
 // operations, which Sluice does not serve — so the host-prefix trap of spec §12 does not arise).
 func TestLakeFormationAWSCLI(t *testing.T) {
+	t.Parallel()
 	d := startSluice(t)
 	dir := t.TempDir()
 	table := glueFile(t, dir, "table.json", s0TableJSON)

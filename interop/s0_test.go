@@ -103,6 +103,7 @@ print(json.dumps(out))
 `
 
 func TestStoryS0(t *testing.T) {
+	t.Parallel()
 	cli := awsCLI(t, "2")
 	cli1 := awsCLI(t, "1") // CLI 2.9's model lacks AllowFullTableExternalDataAccess; pip's v1 has it
 	py := debianPython(t)

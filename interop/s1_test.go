@@ -135,6 +135,7 @@ func nativeGet(t *testing.T, ep string, creds aws.Credentials, path string, q ur
 }
 
 func TestStoryS1(t *testing.T) {
+	t.Parallel()
 	cli := awsCLI(t, "2")
 	d := startSluice(t)
 	ep := d.Endpoint()

@@ -48,6 +48,7 @@ func kerberosEnv(realm *krbtest.Realm, awsConfig, ccache, profile string) []stri
 // TestStoryS2Kerberos is story S2: Kerberos personas mapped to roles, used through
 // credential_process by the aws CLI, with the role trust tightened to the Kerberos login path.
 func TestStoryS2Kerberos(t *testing.T) {
+	t.Parallel()
 	cli := awsCLI(t, "2")
 	realm := krbtest.Start(t)
 	bin, err := sluiceBinary()

@@ -32,6 +32,7 @@ func s3Client(p *serveProc, key, secret string) *s3.Client {
 // TestS3CrashSafety kills `sluice serve` with SIGKILL during concurrent uploads; after a restart
 // every acknowledged object is intact with its ETag and no partial object is visible.
 func TestS3CrashSafety(t *testing.T) {
+	t.Parallel()
 	dataDir := t.TempDir()
 	p := serve(t, dataDir)
 	key, secret := p.keyID, p.secret
@@ -157,6 +158,7 @@ func (z *zeros) Read(p []byte) (int, error) {
 // TestS3MemoryFlat uploads and downloads a multi-GiB object (SLUICE_MEMTEST_GIB, default 2)
 // through the server and reports its resident memory, sampled from /proc.
 func TestS3MemoryFlat(t *testing.T) {
+	t.Parallel()
 	gib := 2
 	if v := os.Getenv("SLUICE_MEMTEST_GIB"); v != "" {
 		gib, _ = strconv.Atoi(v)

@@ -55,6 +55,7 @@ print("story ok")
 `
 
 func TestStoryS3TenantScopedCredentials(t *testing.T) {
+	t.Parallel()
 	cli := awsCLI(t, "2")
 	py := debianPython(t)
 	d := startSluice(t)

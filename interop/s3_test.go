@@ -54,6 +54,7 @@ func mustRun(t *testing.T, env []string, name string, args ...string) string {
 }
 
 func TestS3AWSCLI(t *testing.T) {
+	t.Parallel()
 	d := startSluice(t)
 	ep := d.Endpoint()
 	dir := t.TempDir()
@@ -176,6 +177,7 @@ print("ok")
 `
 
 func TestS3Boto3(t *testing.T) {
+	t.Parallel()
 	py := debianPython(t)
 	if exec.Command(py, "-c", "import pandas").Run() != nil {
 		missing(t, "pandas", "apt-get install python3-pandas")
@@ -192,6 +194,7 @@ func TestS3Boto3(t *testing.T) {
 }
 
 func TestS3Rclone(t *testing.T) {
+	t.Parallel()
 	rclone, err := exec.LookPath("rclone")
 	if err != nil {
 		missing(t, "rclone", "apt-get install rclone")
@@ -230,6 +233,7 @@ func TestS3Rclone(t *testing.T) {
 }
 
 func TestS3Cmd(t *testing.T) {
+	t.Parallel()
 	s3cmd, err := exec.LookPath("s3cmd")
 	if err != nil {
 		missing(t, "s3cmd", "apt-get install s3cmd")
@@ -268,6 +272,7 @@ func TestS3Cmd(t *testing.T) {
 }
 
 func TestS3GoManager(t *testing.T) {
+	t.Parallel()
 	d := startSluice(t)
 	c := s3.New(s3.Options{
 		BaseEndpoint: aws.String(d.Endpoint()), Region: "us-east-1", UsePathStyle: true,

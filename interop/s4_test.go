@@ -94,6 +94,7 @@ func newUser(t *testing.T, cli, ep, dir, name, policyDoc string) (id, secret str
 }
 
 func TestStoryS4STS(t *testing.T) {
+	t.Parallel()
 	cli := awsCLI(t, "2")
 	py := debianPython(t)
 	clock := &movableClock{}

@@ -129,6 +129,7 @@ func (p *serveProc) stop(t *testing.T) {
 
 // TestServeBinary follows the README: start `sluice serve`, use the printed keys, restart, stop.
 func TestServeBinary(t *testing.T) {
+	t.Parallel()
 	dataDir := t.TempDir()
 	p := serve(t, dataDir)
 	if p.keyID == "" || p.secret == "" || !strings.HasPrefix(p.keyID, "AKIA") || len(p.secret) != 40 {

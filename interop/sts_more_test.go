@@ -20,6 +20,7 @@ import (
 // TestEncodedAuthorizationMessage: a denial carries a sealed message that
 // sts:DecodeAuthorizationMessage turns back into the decision, for those allowed to.
 func TestEncodedAuthorizationMessage(t *testing.T) {
+	t.Parallel()
 	cli := awsCLI(t, "2")
 	d := startSluice(t)
 	ep := d.Endpoint()
@@ -59,6 +60,7 @@ func TestEncodedAuthorizationMessage(t *testing.T) {
 // TestRevokeSessionsAndNoStoreWrites: issuing credentials writes nothing to the store but the
 // audit record; `sluice sessions revoke` stops older sessions at once and leaves new ones working.
 func TestRevokeSessionsAndNoStoreWrites(t *testing.T) {
+	t.Parallel()
 	cli := awsCLI(t, "2")
 	bin, err := sluiceBinary()
 	if err != nil {

@@ -22,6 +22,7 @@ import (
 const rootARN = "arn:aws:iam::" + account + ":root"
 
 func TestGetCallerIdentityAWSCLI(t *testing.T) {
+	t.Parallel()
 	d := startSluice(t)
 	for _, major := range []string{"1", "2"} {
 		t.Run("v"+major, func(t *testing.T) {
@@ -72,6 +73,7 @@ print(json.dumps(out))
 `
 
 func TestGetCallerIdentityBoto3(t *testing.T) {
+	t.Parallel()
 	d := startSluice(t)
 	debianPython(t) // Debian's boto3 must be there; the pip one is tried too when present
 	for _, py := range pythons() {
@@ -113,6 +115,7 @@ func apiCode(err error) string {
 }
 
 func TestGetCallerIdentityGoSDK(t *testing.T) {
+	t.Parallel()
 	d := startSluice(t)
 	ctx := context.Background()
 	out, err := goSTS(d.Endpoint(), rootKeyID, rootSecret).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
@@ -158,6 +161,7 @@ func errorCode(t *testing.T, resp *http.Response) (int, string) {
 
 // TestAuthFailures covers the failure modes of issue A with hand-signed requests.
 func TestAuthFailures(t *testing.T) {
+	t.Parallel()
 	d := startSluice(t)
 	ep := d.Endpoint()
 	const body = "Action=GetCallerIdentity&Version=2011-06-15"
@@ -229,6 +233,7 @@ func TestAuthFailures(t *testing.T) {
 
 // TestOversizeBody: non-S3 bodies are capped and answered with an AWS error, not a hang.
 func TestOversizeBody(t *testing.T) {
+	t.Parallel()
 	d := startSluice(t)
 	big := "Action=GetCallerIdentity&Version=2011-06-15&Pad=" + strings.Repeat("x", 11<<20)
 	resp, err := http.DefaultClient.Do(signed(t, d.Endpoint(), big, time.Now()))

@@ -30,7 +30,7 @@ go vet ./...
 
 echo "== go test -race"
 # -p 2 matches the 2-core CI machine; interop tests build the sluice binary once per package.
-go test -race -p 2 -timeout 25m ./... 2>&1 | tee /tmp/sluice-test.$$.log
+go test -race -p 2 -parallel 4 -timeout 40m ./... 2>&1 | tee /tmp/sluice-test.$$.log
 status=${PIPESTATUS[0]}
 pass=$(grep -c '^ok' /tmp/sluice-test.$$.log || true)
 fail=$(grep -c '^FAIL' /tmp/sluice-test.$$.log || true)

@@ -210,7 +210,9 @@ func (j *JSONRouter) ServeAWS(w http.ResponseWriter, r *http.Request, c *Call) {
 	switch j.Service.Protocol {
 	case JSON:
 		target := r.Header.Get("X-Amz-Target")
-		prefix, op, ok := strings.Cut(target, ".")
+		// The prefix may itself contain dots (CloudTrail's does): the operation follows the last.
+		i := strings.LastIndexByte(target, '.')
+		prefix, op, ok := target[:max(i, 0)], target[i+1:], i > 0
 		if !ok || prefix != j.Service.TargetPrefix {
 			c.Fail(w, r, Errorf(http.StatusBadRequest, "UnknownOperationException", "Unknown operation %q", target))
 			return

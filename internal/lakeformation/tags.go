@@ -98,6 +98,9 @@ func (s *Service) GetLFTag(ctx context.Context, p *identity.Principal, in *TagIn
 	if err := s.iam(ctx, p, "GetLFTag"); err != nil {
 		return nil, err
 	}
+	if n := len(in.TagKey); n < 1 || n > 128 {
+		return nil, invalidInput("TagKey must be 1 to 128 characters")
+	}
 	t, err := getJSON[LFTagPair](ctx, s.st, nsTag, lower(in.TagKey))
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, entityNotFound("Tag key %s not found", in.TagKey)
@@ -112,6 +115,9 @@ func (s *Service) GetLFTag(ctx context.Context, p *identity.Principal, in *TagIn
 func (s *Service) UpdateLFTag(ctx context.Context, p *identity.Principal, in *TagInput) (*empty, error) {
 	if err := s.iam(ctx, p, "UpdateLFTag"); err != nil {
 		return nil, err
+	}
+	if n := len(in.TagKey); n < 1 || n > 128 {
+		return nil, invalidInput("TagKey must be 1 to 128 characters")
 	}
 	if err := s.tagAdmin(ctx, p); err != nil {
 		return nil, err
@@ -143,6 +149,9 @@ func (s *Service) UpdateLFTag(ctx context.Context, p *identity.Principal, in *Ta
 func (s *Service) DeleteLFTag(ctx context.Context, p *identity.Principal, in *TagInput) (*empty, error) {
 	if err := s.iam(ctx, p, "DeleteLFTag"); err != nil {
 		return nil, err
+	}
+	if n := len(in.TagKey); n < 1 || n > 128 {
+		return nil, invalidInput("TagKey must be 1 to 128 characters")
 	}
 	if err := s.tagAdmin(ctx, p); err != nil {
 		return nil, err

@@ -219,6 +219,9 @@ func (s *Server) serveAWS(w http.ResponseWriter, r *http.Request, c *awsproto.Ca
 	}
 
 	c.AccessKeyID = identity.AccessKeyID(auth.AccessKeyID)
+	if op := peekOperation(r, c.Service); len(op) <= 128 {
+		c.Operation = op // for the audit record if authentication fails
+	}
 	cred, err := s.lookup(r.Context(), c.AccessKeyID, auth.SecurityToken)
 	if err != nil {
 		c.Fail(w, r, awsproto.AuthFailure(c.Service, err, identity.AccessKeyID(auth.AccessKeyID)))
@@ -238,6 +241,24 @@ func (s *Server) dispatch(w http.ResponseWriter, r *http.Request, c *awsproto.Ca
 	identity.RequestInfoFrom(r.Context()).Region = c.Region
 	ctx := identity.NewContext(awsproto.WithCall(r.Context(), c), c.Principal)
 	s.cfg.Services[c.Service.Name].ServeAWS(w, r.WithContext(ctx), c)
+}
+
+// peekOperation names the operation a request asks for, as far as it can be told without
+// reading the body: the X-Amz-Target of JSON services, the path of REST-JSON ones, a query
+// Action. The adapter sets the real name once routed.
+func peekOperation(r *http.Request, svc *awsproto.Service) string {
+	switch svc.Protocol {
+	case awsproto.JSON:
+		t := r.Header.Get("X-Amz-Target")
+		return t[strings.LastIndexByte(t, '.')+1:]
+	case awsproto.RESTJSON:
+		if svc != awsproto.Sluice {
+			return strings.TrimPrefix(r.URL.Path, "/")
+		}
+	case awsproto.Query:
+		return r.URL.Query().Get("Action")
+	}
+	return ""
 }
 
 // isNative reports whether path is Sluice's own authenticated API: /_sluice/v1/… except the
@@ -336,7 +357,7 @@ func (s *Server) finish(c *awsproto.Call, r *http.Request, rec *recorder, start 
 	if c.Service != nil {
 		svc = c.Service.Name
 	}
-	if op == "" || (c.Err != nil && (c.Err.Code == "InvalidAction" || c.Err.Code == "UnknownOperationException")) {
+	if op == "" || c.Principal == nil || (c.Err != nil && (c.Err.Code == "InvalidAction" || c.Err.Code == "UnknownOperationException")) {
 		op = "unknown" // bounded label values: never a client-chosen name
 	}
 	s.cfg.Metrics.observe(svc, op, status, elapsed)
