@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
+	"encoding/json"
 	"io"
 	"net/http"
 	"path/filepath"
@@ -113,4 +114,41 @@ func TestRevokeSessionsAndNoStoreWrites(t *testing.T) {
 	awsFails(t, cli, old, ep, "AccessDenied", "iam", "get-role", "--role-name", "worker")
 	time.Sleep(1100 * time.Millisecond)
 	awsJSON(t, cli, assume("after-revocation"), ep, "iam", "get-role", "--role-name", "worker")
+}
+
+// TestRevokeVendedSessions: Lake Formation's RevokeVendedSessions (a Sluice extension) writes
+// IAM's AWSRevokeOlderSessions deny on the registered location's role.
+func TestRevokeVendedSessions(t *testing.T) {
+	t.Parallel()
+	cli := awsCLI(t, "2")
+	d := startSluice(t)
+	ep := d.Endpoint()
+	dir := t.TempDir()
+	root := clientEnv(ep)
+	awsJSON(t, cli, root, ep, "iam", "create-role", "--role-name", "lf-location", "--assume-role-policy-document", writeFile(t, dir, "t.json",
+		`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lakeformation.amazonaws.com"},"Action":"sts:AssumeRole"}]}`))
+	awsJSON(t, cli, root, ep, "s3api", "create-bucket", "--bucket", "governed")
+	awsJSON(t, cli, root, ep, "lakeformation", "register-resource", "--resource-arn", "arn:aws:s3:::governed", "--role-arn", "arn:aws:iam::"+account+":role/lf-location")
+
+	body := `{"ResourceArn":"arn:aws:s3:::governed"}`
+	req, _ := http.NewRequest(http.MethodPost, ep+"/RevokeVendedSessions", strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	sum := sha256.Sum256([]byte(body))
+	if err := v4.NewSigner().SignHTTP(context.Background(), aws.Credentials{AccessKeyID: rootKeyID, SecretAccessKey: rootSecret},
+		req, hex.EncodeToString(sum[:]), "lakeformation", "us-east-1", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("RevokeVendedSessions: %d %s", resp.StatusCode, msg)
+	}
+	out := awsJSON(t, cli, root, ep, "iam", "get-role-policy", "--role-name", "lf-location", "--policy-name", "AWSRevokeOlderSessions")
+	if doc, _ := json.Marshal(out["PolicyDocument"]); !strings.Contains(string(doc), "aws:TokenIssueTime") {
+		t.Errorf("revocation policy = %s", doc)
+	}
 }

@@ -274,6 +274,17 @@ func Start(ctx context.Context, cfg Config) (*Daemon, error) {
 	// Lake Formation governs the catalog and vends credentials through STS.
 	lfSvc := lakeformation.New(d.Store, d.GlueSlot.Service(), cfg.Account, &lakeformation.Options{
 		Region: cfg.Region, Logger: cfg.Logger, Now: cfg.Now, Vendor: stsSvc, Auditor: d.Auditing, Roles: iamForSTS.Role,
+		// Revoking vended sessions is Lake Formation acting on an admin's decision: it writes
+		// IAM's AWSRevokeOlderSessions policy on the location's role with the service's authority.
+		Revoke: func(ctx context.Context, roleARN string, before time.Time) error {
+			_, name, _ := strings.Cut(roleARN, ":role/")
+			name = name[strings.LastIndexByte(name, '/')+1:]
+			doc := `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"*","Condition":{"DateLessThan":{"aws:TokenIssueTime":"` +
+				before.UTC().Format(time.RFC3339) + `"}}}]}`
+			_, err := d.IAMSlot.Service().PutRolePolicy(ctx, identity.NewRoot(cfg.Account, ""),
+				&iam.PutPolicyInput{RoleName: name, PolicyName: "AWSRevokeOlderSessions", PolicyDocument: doc})
+			return err
+		},
 		Authorize: func(ctx context.Context, p *identity.Principal, action, resource string) error {
 			return d.IAMSlot.Service().Authorize(ctx, p, iam.AuthzRequest{Action: action, Resource: resource})
 		},

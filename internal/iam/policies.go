@@ -848,3 +848,9 @@ func (s *Service) ListPolicyTags(ctx context.Context, p *identity.Principal, in 
 	}
 	return tagsPage(pr.Tags, in.Marker, in.MaxItems)
 }
+
+// PutRolePolicy puts an inline policy on a role (the PutRolePolicy operation), for Sluice's own
+// services acting on an operator's decision (Lake Formation's RevokeVendedSessions).
+func (s *Service) PutRolePolicy(ctx context.Context, p *identity.Principal, in *PutPolicyInput) (*Empty, error) {
+	return s.putInline("role")(ctx, p, in)
+}
