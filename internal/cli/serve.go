@@ -73,10 +73,13 @@ prints how to point the AWS CLI at it. SIGINT or SIGTERM drains in-flight reques
 	f.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", 0, "how long to drain in-flight requests on SIGTERM (default 30s)")
 	f.StringVar(&cfg.KRB5Keytab, "krb5-keytab", "", "service keytab for Kerberos (SPNEGO) logins at /_sluice/v1/login/kerberos; empty turns them off")
 	f.StringVar(&cfg.KRB5Service, "krb5-service", "", "service principal to accept from the keytab (e.g. HTTP/sluice.example.com@EXAMPLE.COM; default any in the keytab)")
+	f.Float64Var(&cfg.STSLimits.PerPrincipal, "sts-rate-limit", 0, "credential-issuing STS calls per second per principal, 0 = unlimited (answered with Throttling)")
+	f.Float64Var(&cfg.STSLimits.Global, "sts-global-rate-limit", 0, "credential-issuing STS calls per second for this replica, 0 = unlimited")
 	f.StringVar(&oidcCAFile, "oidc-ca-file", "", "PEM file of CA certificates to trust for OIDC issuers (besides the system roots)")
 	applyEnv := bindEnv(f, map[string]string{
-		"oidc-ca-file": "SLUICE_OIDC_CA_FILE",
-		"krb5-keytab":  "SLUICE_KRB5_KEYTAB", "krb5-service": "SLUICE_KRB5_SERVICE",
+		"oidc-ca-file":   "SLUICE_OIDC_CA_FILE",
+		"sts-rate-limit": "SLUICE_STS_RATE_LIMIT", "sts-global-rate-limit": "SLUICE_STS_GLOBAL_RATE_LIMIT",
+		"krb5-keytab": "SLUICE_KRB5_KEYTAB", "krb5-service": "SLUICE_KRB5_SERVICE",
 		"addr": "SLUICE_ADDR", "data-dir": "SLUICE_DATA_DIR", "store": "SLUICE_STORE",
 		"account-id": "SLUICE_ACCOUNT_ID", "region": "SLUICE_REGION",
 		"log-format": "SLUICE_LOG_FORMAT", "log-level": "SLUICE_LOG_LEVEL",

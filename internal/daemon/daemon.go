@@ -63,6 +63,8 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	// OIDCClient fetches OIDC discovery documents and keys (default: system roots, 10 s timeout).
 	OIDCClient *http.Client
+	// STSLimits throttles credential issuing per principal and per replica (zero: unlimited).
+	STSLimits sts.Limits
 	// Now is the clock of every service (default time.Now); tests move it to expire credentials.
 	Now func() time.Time
 	// Blob is where S3 objects live: "" = <data-dir>/objects, a path, or
@@ -183,7 +185,7 @@ func Start(ctx context.Context, cfg Config) (*Daemon, error) {
 	d.LFSlot = &lakeformation.Slot{}
 	iamForSTS := stsIAM{iam: d.IAMSlot.Service}
 	stsSvc := sts.New(cfg.Account, d.Keyring, iamForSTS, &sts.Options{
-		Logger: cfg.Logger, Now: cfg.Now, Providers: iamForSTS, OIDC: oidc.NewVerifier(&oidc.Options{Now: cfg.Now, Client: cfg.OIDCClient}),
+		Logger: cfg.Logger, Now: cfg.Now, Providers: iamForSTS, Limits: cfg.STSLimits, OIDC: oidc.NewVerifier(&oidc.Options{Now: cfg.Now, Client: cfg.OIDCClient}),
 	})
 	d.Auditing = &audit.Slot{}
 	// LookupEvents is authorized by IAM (cloudtrail:LookupEvents) once it runs.
