@@ -2,7 +2,9 @@ package interop
 
 import (
 	"context"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -75,6 +77,26 @@ func TestWebIdentity(t *testing.T) {
 		t.Errorf("Go SDK session ARN %s", got)
 	}
 
+	// boto3's environment flow needs a botocore that reads AWS_ENDPOINT_URL (≥ 1.31): the pip
+	// one on this machine image. Debian's boto3 1.26 cannot point its credential provider at
+	// another STS, so it is driven explicitly below.
+	for _, py := range pythons() {
+		out, err := exec.Command(py, "-c", "import botocore; print(botocore.__version__)").Output()
+		if err != nil || !botocoreAtLeast(strings.TrimSpace(string(out)), 1, 31) {
+			continue
+		}
+		env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir, "AWS_ROLE_ARN=" + roleARN,
+			"AWS_WEB_IDENTITY_TOKEN_FILE=" + tokenFile, "AWS_ROLE_SESSION_NAME=alice-boto3", "AWS_ENDPOINT_URL=" + ep,
+			"AWS_DEFAULT_REGION=us-east-1", "AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null"}
+		if v := os.Getenv("PYENV_ROOT"); v != "" {
+			env = append(env, "PYENV_ROOT="+v)
+		}
+		r := run(t, env, py, "-c", `import boto3; print(boto3.client("sts").get_caller_identity()["Arn"])`)
+		if r.err != nil || strings.TrimSpace(r.stdout) != "arn:aws:sts::"+account+":assumed-role/web-analyst/alice-boto3" {
+			t.Errorf("boto3 %s environment flow: %v\n%s%s", out, r.err, r.stdout, r.stderr)
+		}
+	}
+
 	// boto3 (Debian's) calls the unsigned API itself; another subject is refused.
 	script := `
 import json, os, sys, boto3
@@ -108,4 +130,13 @@ print(json.dumps(out))
 			t.Errorf("boto3 output lacks %s:\n%s", want, r.stdout)
 		}
 	}
+}
+
+// botocoreAtLeast compares a "major.minor.patch" version.
+func botocoreAtLeast(v string, major, minor int) bool {
+	var a, b int
+	if _, err := fmt.Sscanf(v, "%d.%d", &a, &b); err != nil {
+		return false
+	}
+	return a > major || a == major && b >= minor
 }
