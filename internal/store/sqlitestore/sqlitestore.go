@@ -264,15 +264,19 @@ func list(ctx context.Context, q querier, ns string, opts store.ListOptions) ([]
 		return nil, store.E("list", store.Internal, ns, "", err)
 	}
 	var b strings.Builder
-	args := []any{ns, opts.Prefix}
-	b.WriteString(`SELECT key, value, version, updated FROM records WHERE namespace = ? AND key >= ?`)
+	// One lower bound, the tighter of Prefix and StartAfter, so the index range starts there
+	// (with both, SQLite may start the scan at the prefix and filter every key up to StartAfter).
+	args := []any{ns}
+	if opts.StartAfter >= opts.Prefix && opts.StartAfter != "" {
+		b.WriteString(`SELECT key, value, version, updated FROM records WHERE namespace = ? AND key > ?`)
+		args = append(args, opts.StartAfter)
+	} else {
+		b.WriteString(`SELECT key, value, version, updated FROM records WHERE namespace = ? AND key >= ?`)
+		args = append(args, opts.Prefix)
+	}
 	if end, ok := keyrange.PrefixEnd(opts.Prefix); ok {
 		b.WriteString(` AND key < ?`)
 		args = append(args, end)
-	}
-	if opts.StartAfter != "" {
-		b.WriteString(` AND key > ?`)
-		args = append(args, opts.StartAfter)
 	}
 	b.WriteString(` ORDER BY key`)
 	if opts.Limit > 0 {
