@@ -75,21 +75,23 @@ type QueryOp func(ctx context.Context, c *Call, params url.Values) (result any, 
 // caller, its result is encoded. This is the whole of a query adapter.
 func Op[In, Out any](fn func(ctx context.Context, p *identity.Principal, in *In) (*Out, error)) QueryOp {
 	return func(ctx context.Context, c *Call, params url.Values) (any, error) {
-		in := new(In)
-		if err := DecodeQuery(params, in); err != nil {
-			return nil, err
-		}
-		c.Input = in
-		out, err := fn(ctx, c.Principal, in)
-		if err != nil {
-			return nil, err
-		}
-		if out == nil {
-			return nil, nil
-		}
-		c.Output = out
-		return out, nil
+		return call(ctx, c, func(in *In) error { return DecodeQuery(params, in) }, fn)
 	}
+}
+
+// call decodes the input, runs fn with the caller and records both on the call for the audit.
+func call[In, Out any](ctx context.Context, c *Call, decode func(*In) error, fn func(context.Context, *identity.Principal, *In) (*Out, error)) (any, error) {
+	in := new(In)
+	if err := decode(in); err != nil {
+		return nil, err
+	}
+	c.Input = in
+	out, err := fn(ctx, c.Principal, in)
+	if err != nil || out == nil {
+		return nil, err
+	}
+	c.Output = out
+	return out, nil
 }
 
 // QueryRouter routes query-protocol requests (STS, IAM) by their Action parameter.
@@ -170,20 +172,7 @@ type JSONOp func(ctx context.Context, c *Call, body io.Reader) (result any, err 
 // JSONOpOf adapts a typed JSON operation.
 func JSONOpOf[In, Out any](fn func(ctx context.Context, p *identity.Principal, in *In) (*Out, error)) JSONOp {
 	return func(ctx context.Context, c *Call, body io.Reader) (any, error) {
-		in := new(In)
-		if err := DecodeJSON(body, in); err != nil {
-			return nil, err
-		}
-		c.Input = in
-		out, err := fn(ctx, c.Principal, in)
-		if err != nil {
-			return nil, err
-		}
-		if out == nil {
-			return nil, nil
-		}
-		c.Output = out
-		return out, nil
+		return call(ctx, c, func(in *In) error { return DecodeJSON(body, in) }, fn)
 	}
 }
 
