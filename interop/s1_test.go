@@ -12,8 +12,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -289,8 +287,50 @@ func TestStoryS1(t *testing.T) {
 			t.Errorf("event without source identity: %s", s)
 		}
 	}
-	_ = os.Remove
-	_ = filepath.Join
+
+	// The users choose among their own roles: David only marketing, Tina sales and electronics.
+	// Their policies carry the seed's AllowEMRRuntimeRole statement verbatim (stored, EMR's own
+	// action) and the sts:AssumeRole statement that Sluice enforces. The roles trust the account, so
+	// each user's own policy decides.
+	for _, r := range []string{"marketing", "sales", "electronics"} {
+		name := r + "-data-access-role"
+		awsJSON(t, cli, root, ep, "iam", "update-assume-role-policy", "--role-name", name, "--policy-document", writeFile(t, dir, name+"-trust2.json",
+			`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":["arn:aws:iam::`+acct+`:user/emr-engine","arn:aws:iam::`+acct+`:root"]},
+			 "Action":["sts:AssumeRole","sts:TagSession","sts:SetSourceIdentity"]}]}`))
+	}
+	userPolicy := func(roles ...string) string {
+		var arns []string
+		for _, r := range roles {
+			arns = append(arns, `"`+roleARN(r)+`"`)
+		}
+		return `{"Version":"2012-10-17","Statement":[
+		 {"Sid":"AllowEMRRuntimeRole","Effect":"Allow","Action":"elasticmapreduce:GetClusterSessionCredentials","Resource":"*",
+		  "Condition":{"StringLike":{"elasticmapreduce:ExecutionRoleArn":[` + strings.Join(arns, ",") + `]}}},
+		 {"Effect":"Allow","Action":["sts:AssumeRole","sts:TagSession","sts:SetSourceIdentity"],"Resource":[` + strings.Join(arns, ",") + `]}]}`
+	}
+	davidID, davidSecret := newUser(t, cli, ep, dir, "david-non-sensitive-customer", userPolicy("marketing"))
+	tinaID, tinaSecret := newUser(t, cli, ep, dir, "tina-sales-electronics", userPolicy("sales", "electronics"))
+	assumeAs := func(id, secret, role, user string) error {
+		_, err := goSTS(ep, id, secret).AssumeRole(context.Background(), &sts.AssumeRoleInput{
+			RoleArn: aws.String(roleARN(role)), RoleSessionName: aws.String(user), SourceIdentity: aws.String(user),
+			Tags: []ststypes.Tag{{Key: aws.String("LakeFormationAuthorizedCaller"), Value: aws.String("Amazon EMR")}},
+		})
+		return err
+	}
+	if err := assumeAs(davidID, davidSecret, "marketing", "david-non-sensitive-customer"); err != nil {
+		t.Errorf("david as marketing: %v", err)
+	}
+	if err := assumeAs(davidID, davidSecret, "sales", "david-non-sensitive-customer"); apiCode(err) != "AccessDenied" {
+		t.Errorf("david asking for the sales role: %v, want AccessDenied", err)
+	}
+	for _, r := range []string{"sales", "electronics", "sales"} { // switching needs no restart
+		if err := assumeAs(tinaID, tinaSecret, r, "tina-sales-electronics"); err != nil {
+			t.Errorf("tina as %s: %v", r, err)
+		}
+	}
+	if err := assumeAs(tinaID, tinaSecret, "marketing", "tina-sales-electronics"); apiCode(err) != "AccessDenied" {
+		t.Errorf("tina asking for the marketing role: %v, want AccessDenied", err)
+	}
 }
 
 func jsonUnmarshal(s string, v any) error { return json.Unmarshal([]byte(s), v) }
