@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,6 +15,7 @@ import (
 	"github.com/sluicehq/sluice/internal/awsproto"
 	"github.com/sluicehq/sluice/internal/identity"
 	"github.com/sluicehq/sluice/internal/store"
+	"github.com/sluicehq/sluice/internal/uuid"
 )
 
 // Store namespaces (see the package documentation).
@@ -159,28 +159,11 @@ func (l *Log) loadHead(ctx context.Context) error {
 	return nil
 }
 
-// NewEventID returns a random UUID (version 4).
+// newEventID returns a random UUID (version 4) from the log's random source.
 func (l *Log) newEventID() string {
-	var b [16]byte
 	l.randMu.Lock()
-	_, err := io.ReadFull(l.rand, b[:])
-	l.randMu.Unlock()
-	if err != nil {
-		rand.Read(b[:])
-	}
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	var out [36]byte
-	hex.Encode(out[0:8], b[0:4])
-	out[8] = '-'
-	hex.Encode(out[9:13], b[4:6])
-	out[13] = '-'
-	hex.Encode(out[14:18], b[6:8])
-	out[18] = '-'
-	hex.Encode(out[19:23], b[8:10])
-	out[23] = '-'
-	hex.Encode(out[24:], b[10:])
-	return string(out[:])
+	defer l.randMu.Unlock()
+	return uuid.New(l.rand)
 }
 
 func (l *Log) prepare(e *Event, at time.Time) (*prepared, error) {

@@ -8,6 +8,7 @@ import (
 	"github.com/sluicehq/sluice/internal/identity"
 	"github.com/sluicehq/sluice/internal/policy"
 	"github.com/sluicehq/sluice/internal/store"
+	"github.com/sluicehq/sluice/internal/store/storejson"
 )
 
 // Role is an IAM role as other packages (STS, Lake Formation) see it; it is also the stored record.
@@ -162,19 +163,19 @@ func entityWord(kind string) string {
 func loadHolder(ctx context.Context, r store.Reader, kind, name string) (*holder, error) {
 	switch kind {
 	case kindUser:
-		u, err := getJSON[userRec](ctx, r, nsUser, keyOf(name))
+		u, err := storejson.Get[userRec](ctx, r, nsUser, keyOf(name))
 		if err != nil {
 			return nil, notFound(err, "The user with name %s cannot be found.", name)
 		}
 		return &holder{kind: kind, name: u.Name, arn: u.ARN, path: u.Path, id: u.ID, inline: &u.Inline, attached: &u.Attached, boundary: &u.Boundary, rec: u}, nil
 	case kindGroup:
-		g, err := getJSON[groupRec](ctx, r, nsGroup, keyOf(name))
+		g, err := storejson.Get[groupRec](ctx, r, nsGroup, keyOf(name))
 		if err != nil {
 			return nil, notFound(err, "The group with name %s cannot be found.", name)
 		}
 		return &holder{kind: kind, name: g.Name, arn: g.ARN, path: g.Path, id: g.ID, inline: &g.Inline, attached: &g.Attached, rec: g}, nil
 	default:
-		ro, err := getJSON[Role](ctx, r, nsRole, keyOf(name))
+		ro, err := storejson.Get[Role](ctx, r, nsRole, keyOf(name))
 		if err != nil {
 			return nil, notFound(err, "The role with name %s cannot be found.", name)
 		}
@@ -183,7 +184,7 @@ func loadHolder(ctx context.Context, r store.Reader, kind, name string) (*holder
 }
 
 func (h *holder) save(ctx context.Context, tx store.Tx) error {
-	return putJSON(ctx, tx, holderNS(h.kind), keyOf(h.name), h.rec)
+	return storejson.Put(ctx, tx, holderNS(h.kind), keyOf(h.name), h.rec)
 }
 
 // notFound turns a store NotFound into NoSuchEntity and passes other errors on.

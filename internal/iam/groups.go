@@ -5,10 +5,11 @@ import (
 
 	"github.com/sluicehq/sluice/internal/identity"
 	"github.com/sluicehq/sluice/internal/store"
+	"github.com/sluicehq/sluice/internal/store/storejson"
 )
 
 func getGroup(ctx context.Context, r store.Reader, name string) (*groupRec, error) {
-	g, err := getJSON[groupRec](ctx, r, nsGroup, keyOf(name))
+	g, err := storejson.Get[groupRec](ctx, r, nsGroup, keyOf(name))
 	if isNotFound(err) {
 		return nil, nil
 	}
@@ -196,7 +197,7 @@ func (s *Service) DeleteGroup(ctx context.Context, p *identity.Principal, in *De
 		return nil, err
 	}
 	return nil, s.update(ctx, func(tx store.Tx) error {
-		g, err := getJSON[groupRec](ctx, tx, nsGroup, keyOf(in.GroupName))
+		g, err := storejson.Get[groupRec](ctx, tx, nsGroup, keyOf(in.GroupName))
 		if err != nil {
 			return notFound(err, "The group with name %s cannot be found.", in.GroupName)
 		}
@@ -231,11 +232,11 @@ func (s *Service) membership(ctx context.Context, p *identity.Principal, action 
 		return nil, err
 	}
 	return nil, s.update(ctx, func(tx store.Tx) error {
-		g, err := getJSON[groupRec](ctx, tx, nsGroup, keyOf(in.GroupName))
+		g, err := storejson.Get[groupRec](ctx, tx, nsGroup, keyOf(in.GroupName))
 		if err != nil {
 			return notFound(err, "The group with name %s cannot be found.", in.GroupName)
 		}
-		u, err := getJSON[userRec](ctx, tx, nsUser, keyOf(in.UserName))
+		u, err := storejson.Get[userRec](ctx, tx, nsUser, keyOf(in.UserName))
 		if err != nil {
 			return notFound(err, "The user with name %s cannot be found.", in.UserName)
 		}
@@ -255,10 +256,10 @@ func (s *Service) membership(ctx context.Context, p *identity.Principal, action 
 			u.Groups = removeFold(u.Groups, g.Name)
 			g.Members = removeFold(g.Members, u.Name)
 		}
-		if err := putJSON(ctx, tx, nsGroup, keyOf(g.Name), g); err != nil {
+		if err := storejson.Put(ctx, tx, nsGroup, keyOf(g.Name), g); err != nil {
 			return err
 		}
-		return putJSON(ctx, tx, nsUser, keyOf(u.Name), u)
+		return storejson.Put(ctx, tx, nsUser, keyOf(u.Name), u)
 	})
 }
 

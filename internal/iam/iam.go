@@ -252,27 +252,6 @@ func encodeDoc(doc string) string {
 
 func keyOf(name string) string { return strings.ToLower(name) }
 
-func getJSON[T any](ctx context.Context, r store.Reader, ns, key string) (*T, error) {
-	rec, err := r.Get(ctx, ns, key)
-	if err != nil {
-		return nil, err
-	}
-	v := new(T)
-	if err := json.Unmarshal(rec.Value, v); err != nil {
-		return nil, err
-	}
-	return v, nil
-}
-
-func putJSON(ctx context.Context, tx store.Tx, ns, key string, v any) error {
-	data, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	_, err = tx.Put(ctx, ns, key, data)
-	return err
-}
-
 func createJSON(ctx context.Context, tx store.Tx, ns, key string, v any) error {
 	data, err := json.Marshal(v)
 	if err != nil {

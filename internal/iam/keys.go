@@ -8,6 +8,7 @@ import (
 	"github.com/sluicehq/sluice/internal/rootkeys"
 	"github.com/sluicehq/sluice/internal/secret"
 	"github.com/sluicehq/sluice/internal/store"
+	"github.com/sluicehq/sluice/internal/store/storejson"
 )
 
 // Access key statuses.
@@ -49,7 +50,7 @@ func (s *Service) CreateAccessKey(ctx context.Context, p *identity.Principal, in
 	}
 	k := &keyRec{ID: id, User: u.Name, Status: statusActive, Created: s.stamp(), Sealed: sealed}
 	err = s.update(ctx, func(tx store.Tx) error {
-		u, err := getJSON[userRec](ctx, tx, nsUser, keyOf(u.Name))
+		u, err := storejson.Get[userRec](ctx, tx, nsUser, keyOf(u.Name))
 		if err != nil {
 			return notFound(err, "The user with name %s cannot be found.", in.UserName)
 		}
@@ -61,7 +62,7 @@ func (s *Service) CreateAccessKey(ctx context.Context, p *identity.Principal, in
 		if err := createJSON(ctx, tx, nsKey, string(id), k); err != nil {
 			return err
 		}
-		return putJSON(ctx, tx, nsUser, keyOf(u.Name), u)
+		return storejson.Put(ctx, tx, nsUser, keyOf(u.Name), u)
 	})
 	if err != nil {
 		return nil, err
@@ -91,7 +92,7 @@ func (s *Service) ListAccessKeys(ctx context.Context, p *identity.Principal, in 
 	}
 	var keys []*keyRec
 	for _, id := range u.Keys {
-		k, err := getJSON[keyRec](ctx, s.st, nsKey, string(id))
+		k, err := storejson.Get[keyRec](ctx, s.st, nsKey, string(id))
 		if err != nil {
 			if isNotFound(err) {
 				continue
@@ -118,7 +119,7 @@ func (s *Service) keyTarget(ctx context.Context, p *identity.Principal, action, 
 	if err != nil {
 		return nil, err
 	}
-	k, err := getJSON[keyRec](ctx, s.st, nsKey, string(id))
+	k, err := storejson.Get[keyRec](ctx, s.st, nsKey, string(id))
 	if err != nil || !equalFold(k.User, u.Name) {
 		if err == nil || isNotFound(err) {
 			return nil, noSuchEntity("The Access Key with id %s cannot be found.", id)
@@ -145,12 +146,12 @@ func (s *Service) UpdateAccessKey(ctx context.Context, p *identity.Principal, in
 		return nil, err
 	}
 	return nil, s.update(ctx, func(tx store.Tx) error {
-		cur, err := getJSON[keyRec](ctx, tx, nsKey, string(k.ID))
+		cur, err := storejson.Get[keyRec](ctx, tx, nsKey, string(k.ID))
 		if err != nil {
 			return notFound(err, "The Access Key with id %s cannot be found.", k.ID)
 		}
 		cur.Status = in.Status
-		return putJSON(ctx, tx, nsKey, string(k.ID), cur)
+		return storejson.Put(ctx, tx, nsKey, string(k.ID), cur)
 	})
 }
 
@@ -167,7 +168,7 @@ func (s *Service) DeleteAccessKey(ctx context.Context, p *identity.Principal, in
 		return nil, err
 	}
 	return nil, s.update(ctx, func(tx store.Tx) error {
-		u, err := getJSON[userRec](ctx, tx, nsUser, keyOf(k.User))
+		u, err := storejson.Get[userRec](ctx, tx, nsUser, keyOf(k.User))
 		if err == nil {
 			var keep []identity.AccessKeyID
 			for _, id := range u.Keys {
@@ -176,7 +177,7 @@ func (s *Service) DeleteAccessKey(ctx context.Context, p *identity.Principal, in
 				}
 			}
 			u.Keys = keep
-			if err := putJSON(ctx, tx, nsUser, keyOf(u.Name), u); err != nil {
+			if err := storejson.Put(ctx, tx, nsUser, keyOf(u.Name), u); err != nil {
 				return err
 			}
 		} else if !isNotFound(err) {
@@ -213,7 +214,7 @@ type GetAccessKeyLastUsedOutput struct {
 // GetAccessKeyLastUsed reports when, where and for which service a key was last used. It is
 // authorized on the key's user.
 func (s *Service) GetAccessKeyLastUsed(ctx context.Context, p *identity.Principal, in *GetAccessKeyLastUsedInput) (*GetAccessKeyLastUsedOutput, error) {
-	k, err := getJSON[keyRec](ctx, s.st, nsKey, string(in.AccessKeyId))
+	k, err := storejson.Get[keyRec](ctx, s.st, nsKey, string(in.AccessKeyId))
 	if err != nil && !isNotFound(err) {
 		return nil, err
 	}
@@ -246,7 +247,7 @@ func (s *Service) lastUse(ctx context.Context, id identity.AccessKeyID) (keyUse,
 	if ok {
 		return u, true
 	}
-	rec, err := getJSON[keyUse](ctx, s.st, nsKeyUsed, string(id))
+	rec, err := storejson.Get[keyUse](ctx, s.st, nsKeyUsed, string(id))
 	if err != nil {
 		return keyUse{}, false
 	}
@@ -277,7 +278,7 @@ func (s *Service) recordUse(ctx context.Context, id identity.AccessKeyID, servic
 		if _, err := tx.Get(ctx, nsKey, string(id)); err != nil {
 			return err // deleted meanwhile: record nothing
 		}
-		return putJSON(ctx, tx, nsKeyUsed, string(id), use)
+		return storejson.Put(ctx, tx, nsKeyUsed, string(id), use)
 	})
 	if err != nil && !isNotFound(err) {
 		s.log.Warn("iam: recording access key use", "access_key_id", id, "err", err)
@@ -301,7 +302,7 @@ func (s *Service) Flush(ctx context.Context) error {
 				}
 				return err
 			}
-			if err := putJSON(ctx, tx, nsKeyUsed, string(id), use); err != nil {
+			if err := storejson.Put(ctx, tx, nsKeyUsed, string(id), use); err != nil {
 				return err
 			}
 		}
@@ -348,7 +349,7 @@ func (s *Service) Lookup(ctx context.Context, id identity.AccessKeyID, sessionTo
 // loadCredential reads and unseals a key; an unknown key (or one whose user is gone) is cached as
 // absent.
 func (s *Service) loadCredential(ctx context.Context, id identity.AccessKeyID) (*credEntry, error) {
-	k, err := getJSON[keyRec](ctx, s.st, nsKey, string(id))
+	k, err := storejson.Get[keyRec](ctx, s.st, nsKey, string(id))
 	if isNotFound(err) {
 		return &credEntry{}, nil
 	}

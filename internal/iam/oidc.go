@@ -8,6 +8,7 @@ import (
 
 	"github.com/sluicehq/sluice/internal/identity"
 	"github.com/sluicehq/sluice/internal/store"
+	"github.com/sluicehq/sluice/internal/store/storejson"
 )
 
 var thumbprintRE = regexp.MustCompile(`^[0-9A-Fa-f]{40}$`)
@@ -34,7 +35,7 @@ func (s *Service) oidcTarget(ctx context.Context, p *identity.Principal, action 
 	if !ok || key == "" {
 		return nil, invalidInput("Invalid ARN %s.", arn)
 	}
-	o, err := getJSON[oidcRec](ctx, s.st, nsOIDC, key)
+	o, err := storejson.Get[oidcRec](ctx, s.st, nsOIDC, key)
 	if err != nil {
 		return nil, notFound(err, "OpenIDConnect Provider not found for arn %s", arn)
 	}
@@ -58,7 +59,7 @@ func (s *Service) OIDCProviderFor(ctx context.Context, issuer string) (*OIDCProv
 	if err != nil {
 		return nil, noSuchEntity("OpenIDConnect Provider not found for %s", issuer)
 	}
-	o, err := getJSON[oidcRec](ctx, s.st, nsOIDC, key)
+	o, err := storejson.Get[oidcRec](ctx, s.st, nsOIDC, key)
 	if err != nil {
 		return nil, notFound(err, "OpenIDConnect Provider not found for %s", issuer)
 	}
@@ -203,7 +204,7 @@ func (s *Service) changeClientIDs(ctx context.Context, p *identity.Principal, ac
 		return nil, err
 	}
 	return nil, s.update(ctx, func(tx store.Tx) error {
-		cur, err := getJSON[oidcRec](ctx, tx, nsOIDC, o.URL)
+		cur, err := storejson.Get[oidcRec](ctx, tx, nsOIDC, o.URL)
 		if err != nil {
 			return notFound(err, "OpenIDConnect Provider not found for arn %s", in.OpenIDConnectProviderArn)
 		}
@@ -214,6 +215,6 @@ func (s *Service) changeClientIDs(ctx context.Context, p *identity.Principal, ac
 			}
 			cur.ClientIDs = append(cur.ClientIDs, in.ClientID)
 		}
-		return putJSON(ctx, tx, nsOIDC, o.URL, cur)
+		return storejson.Put(ctx, tx, nsOIDC, o.URL, cur)
 	})
 }

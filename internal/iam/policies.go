@@ -9,6 +9,7 @@ import (
 	"github.com/sluicehq/sluice/internal/identity"
 	"github.com/sluicehq/sluice/internal/policy"
 	"github.com/sluicehq/sluice/internal/store"
+	"github.com/sluicehq/sluice/internal/store/storejson"
 )
 
 // withBoundaryKey adds iam:PermissionsBoundary to an operation's request keys.
@@ -26,7 +27,7 @@ func (s *Service) loadPolicy(ctx context.Context, r store.Reader, arn string) (*
 	if !ok {
 		return nil, noSuchEntity("Policy %s does not exist or is not attachable.", arn)
 	}
-	p, err := getJSON[policyRec](ctx, r, nsPolicy, keyOf(name))
+	p, err := storejson.Get[policyRec](ctx, r, nsPolicy, keyOf(name))
 	if err != nil {
 		return nil, notFound(err, "Policy %s does not exist or is not attachable.", arn)
 	}
@@ -54,7 +55,7 @@ func (s *Service) changePolicy(ctx context.Context, arn identity.ARN, fn func(tx
 		if err := fn(tx, pr); err != nil {
 			return err
 		}
-		return putJSON(ctx, tx, nsPolicy, keyOf(pr.Name), pr)
+		return storejson.Put(ctx, tx, nsPolicy, keyOf(pr.Name), pr)
 	})
 }
 
@@ -74,7 +75,7 @@ func (s *Service) useBoundary(ctx context.Context, tx store.Tx, arn identity.ARN
 	if add {
 		pr.BoundaryOf = append(pr.BoundaryOf, ref)
 	}
-	return putJSON(ctx, tx, nsPolicy, keyOf(pr.Name), pr)
+	return storejson.Put(ctx, tx, nsPolicy, keyOf(pr.Name), pr)
 }
 
 func (s *Service) setBoundary(ctx context.Context, tx store.Tx, field *identity.ARN, arn identity.ARN, ref string) error {
@@ -108,7 +109,7 @@ func (s *Service) renameReference(ctx context.Context, tx store.Tx, arn identity
 			}
 		}
 	}
-	return putJSON(ctx, tx, nsPolicy, keyOf(pr.Name), pr)
+	return storejson.Put(ctx, tx, nsPolicy, keyOf(pr.Name), pr)
 }
 
 func isNoSuchEntity(err error) bool {
@@ -374,7 +375,7 @@ func (s *Service) attach(kind string, attach bool) func(context.Context, *identi
 				*h.attached = removeARN(*h.attached, pr.ARN)
 				pr.Attachments = removeFold(pr.Attachments, ref)
 			}
-			if err := putJSON(ctx, tx, nsPolicy, keyOf(pr.Name), pr); err != nil {
+			if err := storejson.Put(ctx, tx, nsPolicy, keyOf(pr.Name), pr); err != nil {
 				return err
 			}
 			return h.save(ctx, tx)

@@ -11,6 +11,7 @@ import (
 	"github.com/sluicehq/sluice/internal/identity"
 	"github.com/sluicehq/sluice/internal/policy"
 	"github.com/sluicehq/sluice/internal/store"
+	"github.com/sluicehq/sluice/internal/store/storejson"
 )
 
 // Role returns a role by name or by ARN (names compare case-insensitively), with its trust
@@ -33,7 +34,7 @@ func (s *Service) Role(ctx context.Context, nameOrARN string) (*Role, error) {
 	r := s.cache.roleObjs[keyOf(name)]
 	s.cache.mu.Unlock()
 	if r == nil {
-		r, err = getJSON[Role](ctx, s.st, nsRole, keyOf(name))
+		r, err = storejson.Get[Role](ctx, s.st, nsRole, keyOf(name))
 		if err != nil {
 			return nil, notFound(err, "The role with name %s cannot be found.", name)
 		}
@@ -54,7 +55,7 @@ func (s *Service) Role(ctx context.Context, nameOrARN string) (*Role, error) {
 }
 
 func getRole(ctx context.Context, r store.Reader, name string) (*Role, error) {
-	ro, err := getJSON[Role](ctx, r, nsRole, keyOf(name))
+	ro, err := storejson.Get[Role](ctx, r, nsRole, keyOf(name))
 	if isNotFound(err) {
 		return nil, nil
 	}
@@ -86,14 +87,14 @@ func (s *Service) roleTarget(ctx context.Context, p *identity.Principal, action,
 // changeRole re-reads a role inside a transaction, applies fn and saves it.
 func (s *Service) changeRole(ctx context.Context, name string, fn func(tx store.Tx, r *Role) error) error {
 	return s.update(ctx, func(tx store.Tx) error {
-		r, err := getJSON[Role](ctx, tx, nsRole, keyOf(name))
+		r, err := storejson.Get[Role](ctx, tx, nsRole, keyOf(name))
 		if err != nil {
 			return notFound(err, "The role with name %s cannot be found.", name)
 		}
 		if err := fn(tx, r); err != nil {
 			return err
 		}
-		return putJSON(ctx, tx, nsRole, keyOf(r.Name), r)
+		return storejson.Put(ctx, tx, nsRole, keyOf(r.Name), r)
 	})
 }
 
@@ -405,7 +406,7 @@ func (s *Service) DeleteRole(ctx context.Context, p *identity.Principal, in *Rol
 		return nil, err
 	}
 	return nil, s.update(ctx, func(tx store.Tx) error {
-		r, err := getJSON[Role](ctx, tx, nsRole, keyOf(in.RoleName))
+		r, err := storejson.Get[Role](ctx, tx, nsRole, keyOf(in.RoleName))
 		if err != nil {
 			return notFound(err, "The role with name %s cannot be found.", in.RoleName)
 		}
@@ -490,14 +491,14 @@ func (s *Service) userBoundary(ctx context.Context, p *identity.Principal, actio
 		return nil, noSuchEntity("The user with name %s cannot be found.", name)
 	}
 	return nil, s.update(ctx, func(tx store.Tx) error {
-		u, err := getJSON[userRec](ctx, tx, nsUser, keyOf(name))
+		u, err := storejson.Get[userRec](ctx, tx, nsUser, keyOf(name))
 		if err != nil {
 			return notFound(err, "The user with name %s cannot be found.", name)
 		}
 		if err := s.setBoundary(ctx, tx, &u.Boundary, arn, "user/"+u.Name); err != nil {
 			return err
 		}
-		return putJSON(ctx, tx, nsUser, keyOf(u.Name), u)
+		return storejson.Put(ctx, tx, nsUser, keyOf(u.Name), u)
 	})
 }
 

@@ -7,6 +7,7 @@ import (
 	"github.com/sluicehq/sluice/internal/identity"
 	"github.com/sluicehq/sluice/internal/policy"
 	"github.com/sluicehq/sluice/internal/store"
+	"github.com/sluicehq/sluice/internal/store/storejson"
 )
 
 func equalFold(a, b string) bool { return strings.EqualFold(a, b) }
@@ -16,7 +17,7 @@ func getUser(ctx context.Context, r store.Reader, name string) (*userRec, error)
 	if name == "" {
 		return nil, nil
 	}
-	u, err := getJSON[userRec](ctx, r, nsUser, keyOf(name))
+	u, err := storejson.Get[userRec](ctx, r, nsUser, keyOf(name))
 	if isNotFound(err) {
 		return nil, nil
 	}
@@ -214,7 +215,7 @@ func (s *Service) UpdateUser(ctx context.Context, p *identity.Principal, in *Upd
 		}
 	}
 	err = s.update(ctx, func(tx store.Tx) error {
-		u, err := getJSON[userRec](ctx, tx, nsUser, keyOf(in.UserName))
+		u, err := storejson.Get[userRec](ctx, tx, nsUser, keyOf(in.UserName))
 		if err != nil {
 			return notFound(err, "The user with name %s cannot be found.", in.UserName)
 		}
@@ -230,11 +231,11 @@ func (s *Service) UpdateUser(ctx context.Context, p *identity.Principal, in *Upd
 			return err
 		}
 		u.Name, u.Path, u.ARN = newName, newPath, newARN
-		if err := putJSON(ctx, tx, nsUser, keyOf(newName), u); err != nil {
+		if err := storejson.Put(ctx, tx, nsUser, keyOf(newName), u); err != nil {
 			return err
 		}
 		for _, g := range u.Groups {
-			gr, err := getJSON[groupRec](ctx, tx, nsGroup, keyOf(g))
+			gr, err := storejson.Get[groupRec](ctx, tx, nsGroup, keyOf(g))
 			if err != nil {
 				return err
 			}
@@ -243,17 +244,17 @@ func (s *Service) UpdateUser(ctx context.Context, p *identity.Principal, in *Upd
 					gr.Members[i] = newName
 				}
 			}
-			if err := putJSON(ctx, tx, nsGroup, keyOf(g), gr); err != nil {
+			if err := storejson.Put(ctx, tx, nsGroup, keyOf(g), gr); err != nil {
 				return err
 			}
 		}
 		for _, id := range u.Keys {
-			k, err := getJSON[keyRec](ctx, tx, nsKey, string(id))
+			k, err := storejson.Get[keyRec](ctx, tx, nsKey, string(id))
 			if err != nil {
 				return err
 			}
 			k.User = newName
-			if err := putJSON(ctx, tx, nsKey, string(id), k); err != nil {
+			if err := storejson.Put(ctx, tx, nsKey, string(id), k); err != nil {
 				return err
 			}
 		}
@@ -282,7 +283,7 @@ func (s *Service) DeleteUser(ctx context.Context, p *identity.Principal, in *Del
 		return nil, err
 	}
 	err := s.update(ctx, func(tx store.Tx) error {
-		u, err := getJSON[userRec](ctx, tx, nsUser, keyOf(in.UserName))
+		u, err := storejson.Get[userRec](ctx, tx, nsUser, keyOf(in.UserName))
 		if err != nil {
 			return notFound(err, "The user with name %s cannot be found.", in.UserName)
 		}
@@ -349,14 +350,14 @@ func (s *Service) changeUserTags(ctx context.Context, p *identity.Principal, act
 		return nil, err
 	}
 	return nil, s.update(ctx, func(tx store.Tx) error {
-		u, err := getJSON[userRec](ctx, tx, nsUser, keyOf(name))
+		u, err := storejson.Get[userRec](ctx, tx, nsUser, keyOf(name))
 		if err != nil {
 			return notFound(err, "The user with name %s cannot be found.", name)
 		}
 		if err := fn(u); err != nil {
 			return err
 		}
-		return putJSON(ctx, tx, nsUser, keyOf(u.Name), u)
+		return storejson.Put(ctx, tx, nsUser, keyOf(u.Name), u)
 	})
 }
 

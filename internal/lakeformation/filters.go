@@ -10,6 +10,7 @@ import (
 	"github.com/sluicehq/sluice/internal/identity"
 	"github.com/sluicehq/sluice/internal/rowfilter"
 	"github.com/sluicehq/sluice/internal/store"
+	"github.com/sluicehq/sluice/internal/store/storejson"
 )
 
 func jsonBytes(v any) ([]byte, error)         { return json.Marshal(v) }
@@ -150,7 +151,7 @@ func (s *Service) UpdateDataCellsFilter(ctx context.Context, p *identity.Princip
 	}
 	return s.done(s.st.Update(ctx, func(tx store.Tx) error {
 		k := filterKey(f.DatabaseName, f.TableName, f.Name)
-		cur, err := getJSON[DataCellsFilter](ctx, tx, nsFilter, k)
+		cur, err := storejson.Get[DataCellsFilter](ctx, tx, nsFilter, k)
 		if errors.Is(err, store.ErrNotFound) {
 			return entityNotFound("Data cells filter %s not found.", f.Name)
 		}
@@ -160,7 +161,7 @@ func (s *Service) UpdateDataCellsFilter(ctx context.Context, p *identity.Princip
 		v, _ := strconv.Atoi(cur.VersionId)
 		nf := *f
 		nf.TableCatalogId, nf.VersionId = string(s.account), strconv.Itoa(v+1)
-		return putJSON(ctx, tx, nsFilter, k, nf)
+		return storejson.Put(ctx, tx, nsFilter, k, nf)
 	}))
 }
 
@@ -169,7 +170,7 @@ func (s *Service) GetDataCellsFilter(ctx context.Context, p *identity.Principal,
 	if err := s.iam(ctx, p, "GetDataCellsFilter"); err != nil {
 		return nil, err
 	}
-	f, err := getJSON[DataCellsFilter](ctx, s.st, nsFilter, filterKey(in.DatabaseName, in.TableName, in.Name))
+	f, err := storejson.Get[DataCellsFilter](ctx, s.st, nsFilter, filterKey(in.DatabaseName, in.TableName, in.Name))
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, entityNotFound("Data cells filter %s not found.", in.Name)
 	}

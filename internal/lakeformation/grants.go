@@ -12,6 +12,7 @@ import (
 	"github.com/sluicehq/sluice/internal/catalog"
 	"github.com/sluicehq/sluice/internal/identity"
 	"github.com/sluicehq/sluice/internal/store"
+	"github.com/sluicehq/sluice/internal/store/storejson"
 )
 
 func grantKeys(g *Grant) (byRes, byPrincipal string) {
@@ -22,20 +23,20 @@ func grantKeys(g *Grant) (byRes, byPrincipal string) {
 // putGrant merges g into the stored grant of the same principal and resource.
 func (s *Service) putGrant(ctx context.Context, tx store.Tx, g Grant) error {
 	k, kp := grantKeys(&g)
-	cur, err := getJSON[Grant](ctx, tx, nsGrant, k)
+	cur, err := storejson.Get[Grant](ctx, tx, nsGrant, k)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return err
 	}
 	ng := mergeGrant(cur, g)
-	if err := putJSON(ctx, tx, nsGrant, k, ng); err != nil {
+	if err := storejson.Put(ctx, tx, nsGrant, k, ng); err != nil {
 		return err
 	}
-	return putJSON(ctx, tx, nsGrantP, kp, ng)
+	return storejson.Put(ctx, tx, nsGrantP, kp, ng)
 }
 
 func (s *Service) revokeStored(ctx context.Context, tx store.Tx, g Grant) error {
 	k, kp := grantKeys(&g)
-	cur, err := getJSON[Grant](ctx, tx, nsGrant, k)
+	cur, err := storejson.Get[Grant](ctx, tx, nsGrant, k)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return err
 	}
@@ -49,14 +50,14 @@ func (s *Service) revokeStored(ctx context.Context, tx store.Tx, g Grant) error 
 		}
 		return tx.Delete(ctx, nsGrantP, kp)
 	}
-	if err := putJSON(ctx, tx, nsGrant, k, ng); err != nil {
+	if err := storejson.Put(ctx, tx, nsGrant, k, ng); err != nil {
 		return err
 	}
-	return putJSON(ctx, tx, nsGrantP, kp, ng)
+	return storejson.Put(ctx, tx, nsGrantP, kp, ng)
 }
 
 func (s *Service) getGrant(ctx context.Context, r store.Reader, res *Resource, principal string) (*Grant, error) {
-	g, err := getJSON[Grant](ctx, r, nsGrant, resourceKey(res)+psep+principal)
+	g, err := storejson.Get[Grant](ctx, r, nsGrant, resourceKey(res)+psep+principal)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, nil
 	}
@@ -95,7 +96,7 @@ func (s *Service) checkTarget(ctx context.Context, r store.Reader, res *Resource
 			return missing(err, "Location "+res.DataLocation.ResourceArn)
 		}
 	case res.LFTag != nil:
-		t, err := getJSON[LFTagPair](ctx, r, nsTag, lower(res.LFTag.TagKey))
+		t, err := storejson.Get[LFTagPair](ctx, r, nsTag, lower(res.LFTag.TagKey))
 		if err != nil {
 			return missing(err, "Tag key "+res.LFTag.TagKey)
 		}
@@ -418,7 +419,7 @@ func (s *Service) grantsFor(ctx context.Context, r store.Reader, principal, db, 
 			continue
 		}
 		for _, k := range keys {
-			g, err := getJSON[Grant](ctx, r, nsGrant, k+psep+pr)
+			g, err := storejson.Get[Grant](ctx, r, nsGrant, k+psep+pr)
 			if errors.Is(err, store.ErrNotFound) {
 				continue
 			}

@@ -16,6 +16,7 @@ import (
 	"github.com/sluicehq/sluice/internal/catalog"
 	"github.com/sluicehq/sluice/internal/identity"
 	"github.com/sluicehq/sluice/internal/store"
+	"github.com/sluicehq/sluice/internal/store/storejson"
 	"github.com/sluicehq/sluice/internal/sts"
 )
 
@@ -166,7 +167,7 @@ func (s *Service) init(ctx context.Context) error {
 			} else if !errors.Is(err, store.ErrNotFound) {
 				return err
 			}
-			if err := putJSON(ctx, tx, nsSettings, "current", defaultSettings()); err != nil {
+			if err := storejson.Put(ctx, tx, nsSettings, "current", defaultSettings()); err != nil {
 				return err
 			}
 			return s.putGrant(ctx, tx, Grant{
@@ -182,7 +183,7 @@ func (s *Service) settings(ctx context.Context, r store.Reader) (*DataLakeSettin
 	if err := s.init(ctx); err != nil {
 		return nil, internal(err)
 	}
-	st, err := getJSON[DataLakeSettings](ctx, r, nsSettings, "current")
+	st, err := storejson.Get[DataLakeSettings](ctx, r, nsSettings, "current")
 	if errors.Is(err, store.ErrNotFound) {
 		return defaultSettings(), nil
 	}
@@ -206,27 +207,6 @@ func (s *Service) isAdmin(st *DataLakeSettings, p *identity.Principal) bool {
 		}
 	}
 	return false
-}
-
-func getJSON[T any](ctx context.Context, r store.Reader, ns, key string) (*T, error) {
-	rec, err := r.Get(ctx, ns, key)
-	if err != nil {
-		return nil, err
-	}
-	v := new(T)
-	if err := json.Unmarshal(rec.Value, v); err != nil {
-		return nil, err
-	}
-	return v, nil
-}
-
-func putJSON(ctx context.Context, tx store.Tx, ns, key string, v any) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	_, err = tx.Put(ctx, ns, key, b)
-	return err
 }
 
 func listJSON[T any](ctx context.Context, r store.Reader, ns, prefix string) ([]*T, []string, error) {

@@ -9,6 +9,7 @@ import (
 	"github.com/sluicehq/sluice/internal/awsproto"
 	"github.com/sluicehq/sluice/internal/identity"
 	"github.com/sluicehq/sluice/internal/store"
+	"github.com/sluicehq/sluice/internal/store/storejson"
 )
 
 type SettingsInput struct {
@@ -108,14 +109,14 @@ func (s *Service) PutDataLakeSettings(ctx context.Context, p *identity.Principal
 		return nil, err
 	}
 	err := s.st.Update(ctx, func(tx store.Tx) error {
-		cur, err := getJSON[DataLakeSettings](ctx, tx, nsSettings, "current")
+		cur, err := storejson.Get[DataLakeSettings](ctx, tx, nsSettings, "current")
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			return err
 		}
 		if cur != nil && len(cur.DataLakeAdmins) > 0 && !s.isAdmin(cur, p) {
 			return accessDenied("%s is not a data lake administrator", arnOf(p))
 		}
-		return putJSON(ctx, tx, nsSettings, "current", &norm)
+		return storejson.Put(ctx, tx, nsSettings, "current", &norm)
 	})
 	if err != nil {
 		if awsproto.As(err) != nil {
@@ -254,7 +255,7 @@ func (s *Service) UpdateResource(ctx context.Context, p *identity.Principal, in 
 		return nil, invalidInput("RoleArn must be an IAM role ARN")
 	}
 	err = s.st.Update(ctx, func(tx store.Tx) error {
-		rec, err := getJSON[locationRecord](ctx, tx, nsLocation, arn)
+		rec, err := storejson.Get[locationRecord](ctx, tx, nsLocation, arn)
 		if errors.Is(err, store.ErrNotFound) {
 			return entityNotFound("Entity not found")
 		}
@@ -262,7 +263,7 @@ func (s *Service) UpdateResource(ctx context.Context, p *identity.Principal, in 
 			return err
 		}
 		rec.RoleArn, rec.UseServiceLinkedRole, rec.LastModified = in.RoleArn, false, s.now().UTC().Truncate(time.Second)
-		return putJSON(ctx, tx, nsLocation, arn, rec)
+		return storejson.Put(ctx, tx, nsLocation, arn, rec)
 	})
 	return s.done(err)
 }
@@ -280,7 +281,7 @@ func (s *Service) DescribeResource(ctx context.Context, p *identity.Principal, i
 	if err != nil {
 		return nil, err
 	}
-	rec, err := getJSON[locationRecord](ctx, s.st, nsLocation, arn)
+	rec, err := storejson.Get[locationRecord](ctx, s.st, nsLocation, arn)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, entityNotFound("Entity not found")
 	}
@@ -343,7 +344,7 @@ func (s *Service) locationFor(ctx context.Context, s3path string) (*locationReco
 	}
 	rest = strings.TrimSuffix(rest, "/")
 	for rest != "" {
-		rec, err := getJSON[locationRecord](ctx, s.st, nsLocation, "arn:aws:s3:::"+rest)
+		rec, err := storejson.Get[locationRecord](ctx, s.st, nsLocation, "arn:aws:s3:::"+rest)
 		if err == nil {
 			return rec, nil
 		}

@@ -10,6 +10,7 @@ import (
 	"github.com/sluicehq/sluice/internal/catalog"
 	"github.com/sluicehq/sluice/internal/identity"
 	"github.com/sluicehq/sluice/internal/store"
+	"github.com/sluicehq/sluice/internal/store/storejson"
 )
 
 // LF-tags. Keys and values are stored lower-cased (AWS lower-cases them). A resource carries at
@@ -101,7 +102,7 @@ func (s *Service) GetLFTag(ctx context.Context, p *identity.Principal, in *TagIn
 	if n := len(in.TagKey); n < 1 || n > 128 {
 		return nil, invalidInput("TagKey must be 1 to 128 characters")
 	}
-	t, err := getJSON[LFTagPair](ctx, s.st, nsTag, lower(in.TagKey))
+	t, err := storejson.Get[LFTagPair](ctx, s.st, nsTag, lower(in.TagKey))
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, entityNotFound("Tag key %s not found", in.TagKey)
 	}
@@ -124,7 +125,7 @@ func (s *Service) UpdateLFTag(ctx context.Context, p *identity.Principal, in *Ta
 	}
 	return s.done(s.st.Update(ctx, func(tx store.Tx) error {
 		k := lower(in.TagKey)
-		t, err := getJSON[LFTagPair](ctx, tx, nsTag, k)
+		t, err := storejson.Get[LFTagPair](ctx, tx, nsTag, k)
 		if errors.Is(err, store.ErrNotFound) {
 			return entityNotFound("Tag key %s not found", in.TagKey)
 		}
@@ -141,7 +142,7 @@ func (s *Service) UpdateLFTag(ctx context.Context, p *identity.Principal, in *Ta
 		if t.TagValues, err = normValues(keep); err != nil {
 			return err
 		}
-		return putJSON(ctx, tx, nsTag, k, t)
+		return storejson.Put(ctx, tx, nsTag, k, t)
 	}))
 }
 
@@ -174,7 +175,7 @@ func (s *Service) DeleteLFTag(ctx context.Context, p *identity.Principal, in *Ta
 			}
 			if _, ok := m[k]; ok {
 				delete(m, k)
-				if err := putJSON(ctx, tx, nsTagOn, rec.Key, m); err != nil {
+				if err := storejson.Put(ctx, tx, nsTagOn, rec.Key, m); err != nil {
 					return err
 				}
 			}
@@ -296,7 +297,7 @@ func (s *Service) changeTags(ctx context.Context, p *identity.Principal, in *Res
 					out.Failures = append(out.Failures, LFTagError{LFTag: t, Error: ErrorDetail{ErrorCode: code, ErrorMessage: msg}})
 				}
 				tk := lower(t.TagKey)
-				def, err := getJSON[LFTagPair](ctx, tx, nsTag, tk)
+				def, err := storejson.Get[LFTagPair](ctx, tx, nsTag, tk)
 				if errors.Is(err, store.ErrNotFound) {
 					fail("EntityNotFoundException", "Tag key "+t.TagKey+" not found")
 					continue
@@ -313,7 +314,7 @@ func (s *Service) changeTags(ctx context.Context, p *identity.Principal, in *Res
 					continue
 				}
 				if !admin {
-					g, err := getJSON[Grant](ctx, tx, nsGrant, "K"+sep+tk+psep+principalOf(p))
+					g, err := storejson.Get[Grant](ctx, tx, nsGrant, "K"+sep+tk+psep+principalOf(p))
 					if err != nil && !errors.Is(err, store.ErrNotFound) {
 						return err
 					}
@@ -328,7 +329,7 @@ func (s *Service) changeTags(ctx context.Context, p *identity.Principal, in *Res
 					delete(m, tk)
 				}
 			}
-			if err := putJSON(ctx, tx, nsTagOn, k, m); err != nil {
+			if err := storejson.Put(ctx, tx, nsTagOn, k, m); err != nil {
 				return err
 			}
 		}

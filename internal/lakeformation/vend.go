@@ -15,6 +15,7 @@ import (
 	"github.com/sluicehq/sluice/internal/catalog"
 	"github.com/sluicehq/sluice/internal/identity"
 	"github.com/sluicehq/sluice/internal/store"
+	"github.com/sluicehq/sluice/internal/store/storejson"
 	"github.com/sluicehq/sluice/internal/sts"
 )
 
@@ -385,7 +386,7 @@ func (s *Service) RevokeVendedSessions(ctx context.Context, p *identity.Principa
 	if err != nil {
 		return nil, err
 	}
-	rec, err := getJSON[locationRecord](ctx, s.st, nsLocation, arn)
+	rec, err := storejson.Get[locationRecord](ctx, s.st, nsLocation, arn)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, entityNotFound("Entity not found")
 	} else if err != nil {

@@ -8,8 +8,6 @@ package server
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"io"
 	"log/slog"
@@ -23,6 +21,7 @@ import (
 	"github.com/sluicehq/sluice/internal/awsproto"
 	"github.com/sluicehq/sluice/internal/identity"
 	"github.com/sluicehq/sluice/internal/sigv4"
+	"github.com/sluicehq/sluice/internal/uuid"
 )
 
 // CredentialResolver finds the secret and principal behind an access key id (and session token,
@@ -120,23 +119,7 @@ func (s *Server) health(w http.ResponseWriter, r *http.Request) {
 }
 
 // newRequestID returns a random id in the UUID layout AWS uses for non-S3 services.
-func newRequestID() string {
-	var b [16]byte
-	rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	var out [36]byte
-	hex.Encode(out[0:8], b[0:4])
-	out[8] = '-'
-	hex.Encode(out[9:13], b[4:6])
-	out[13] = '-'
-	hex.Encode(out[14:18], b[6:8])
-	out[18] = '-'
-	hex.Encode(out[19:23], b[8:10])
-	out[23] = '-'
-	hex.Encode(out[24:], b[10:])
-	return string(out[:])
-}
+func newRequestID() string { return uuid.New(nil) }
 
 // unsignedSTSActions may arrive without a signature (spec §1.2).
 var unsignedSTSActions = map[string]bool{"AssumeRoleWithWebIdentity": true, "AssumeRoleWithSAML": true}
