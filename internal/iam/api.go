@@ -47,6 +47,7 @@ func (s *Service) Routes() *awsproto.QueryRouter {
 		"TagRole":                       awsproto.Op(s.TagRole),
 		"UntagRole":                     awsproto.Op(s.UntagRole),
 		"ListRoleTags":                  awsproto.Op(s.ListRoleTags),
+		"CreateServiceLinkedRole":       awsproto.Op(s.CreateServiceLinkedRole),
 		// Managed policies.
 		"CreatePolicy":            awsproto.Op(s.CreatePolicy),
 		"GetPolicy":               awsproto.Op(s.GetPolicy),

@@ -346,6 +346,7 @@ func TestEveryRouteAuthorizes(t *testing.T) {
 		"Tags.member.1.Key": {"k"}, "Tags.member.1.Value": {"v"}, "TagKeys.member.1": {"k"},
 		"PolicySourceArn": {"arn:aws:iam::123456789012:user/u"}, "ActionNames.member.1": {"s3:GetObject"},
 		"PolicyInputList.member.1": {allowAll}, "PermissionsBoundary": {string(polARN)}, "Description": {"d"},
+		"AWSServiceName": {"lakeformation.amazonaws.com"},
 	}
 	routes := s.Routes()
 	before := snapshot(t, s)
