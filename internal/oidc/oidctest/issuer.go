@@ -2,6 +2,24 @@
 // issuers are https URLs, as IAM requires): a discovery document, a JWKS with rotating ES256 keys,
 // and token minting. Client returns an HTTP client that trusts its certificate; CertPEM the
 // certificate itself, for processes that need a CA file.
+//
+// # Device flow
+//
+// The issuer also runs the OAuth 2.0 Device Authorization Grant (RFC 8628) for public clients,
+// advertised in its discovery document:
+//
+//	POST /device_authorization  client_id, scope → device_code, user_code, verification_uri,
+//	                            verification_uri_complete, expires_in, interval
+//	POST /token                 grant_type=urn:ietf:params:oauth:grant-type:device_code
+//	                            (device_code, client_id) or grant_type=refresh_token
+//	                            (refresh_token, client_id) → id_token, refresh_token, access_token
+//
+// Until the test calls Approve (or Deny) for the user code, the token endpoint answers
+// authorization_pending, or slow_down when polled again within the interval (which then grows
+// by 5 s, as the RFC says); after expires_in it answers expired_token; after Deny,
+// access_denied. An approved code yields one answer: an ID token for the approved subject and
+// claims (aud = the client id) and a refresh token. A refresh token is single use: each refresh
+// returns a new one. The issuer's clock (Options.Now) decides expiry and pace.
 package oidctest
 
 import (
@@ -27,6 +45,49 @@ type Issuer struct {
 	keys   []*signingKey // published; the last one signs
 	// Fetches counts JWKS downloads.
 	Fetches int
+
+	o       Options
+	devices map[string]*device // by device code
+	refresh map[string]*grant  // by refresh token
+	counts  Counts
+}
+
+// Options configures an issuer; nil means defaults.
+type Options struct {
+	Now             func() time.Time // default time.Now
+	DeviceInterval  time.Duration    // polling interval announced, default 5 s (whole seconds)
+	DeviceExpiresIn time.Duration    // life of a device code, default 10 min
+	TokenLifetime   time.Duration    // life of ID tokens from the token endpoint, default 1 h
+}
+
+// Counts are the requests the issuer answered, by endpoint.
+type Counts struct {
+	Discovery, DeviceAuthorizations, DeviceTokenPolls, Refreshes int
+}
+
+// device is one device authorization.
+type device struct {
+	code, userCode, clientID string
+	scopes                   []string
+	expires                  time.Time
+	interval                 time.Duration
+	lastPoll                 time.Time
+	state                    deviceState
+	grant                    grant
+}
+
+type deviceState uint8
+
+const (
+	pending deviceState = iota
+	approved
+	denied
+)
+
+// grant is what an approval gives: a subject and its extra claims for a client.
+type grant struct {
+	sub, clientID string
+	extra         map[string]any
 }
 
 type signingKey struct {
@@ -34,16 +95,47 @@ type signingKey struct {
 	key *ecdsa.PrivateKey
 }
 
-// New starts an issuer with one key. Close it with Close.
-func New() *Issuer {
-	is := &Issuer{}
+// New starts an issuer with one key and default options. Close it with Close.
+func New() *Issuer { return NewWithOptions(nil) }
+
+// NewWithOptions starts an issuer with one key. Close it with Close.
+func NewWithOptions(opts *Options) *Issuer {
+	is := &Issuer{devices: map[string]*device{}, refresh: map[string]*grant{}}
+	if opts != nil {
+		is.o = *opts
+	}
+	if is.o.Now == nil {
+		is.o.Now = time.Now
+	}
+	if is.o.DeviceInterval <= 0 {
+		is.o.DeviceInterval = 5 * time.Second
+	}
+	if is.o.DeviceExpiresIn <= 0 {
+		is.o.DeviceExpiresIn = 10 * time.Minute
+	}
+	if is.o.TokenLifetime <= 0 {
+		is.o.TokenLifetime = time.Hour
+	}
 	is.Rotate(false)
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /.well-known/openid-configuration", func(w http.ResponseWriter, r *http.Request) {
+		is.mu.Lock()
+		is.counts.Discovery++
+		is.mu.Unlock()
 		json.NewEncoder(w).Encode(map[string]any{
 			"issuer": is.URL(), "jwks_uri": is.URL() + "/keys",
 			"id_token_signing_alg_values_supported": []string{"ES256"},
+			"device_authorization_endpoint":         is.URL() + "/device_authorization",
+			"token_endpoint":                        is.URL() + "/token",
+			"grant_types_supported":                 []string{grantDevice, "refresh_token"},
+			"response_types_supported":              []string{"id_token"},
+			"subject_types_supported":               []string{"public"},
 		})
+	})
+	mux.HandleFunc("POST /device_authorization", is.deviceAuthorization)
+	mux.HandleFunc("POST /token", is.token)
+	mux.HandleFunc("GET /device", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "enter the code %s\n", r.URL.Query().Get("user_code"))
 	})
 	mux.HandleFunc("GET /keys", func(w http.ResponseWriter, r *http.Request) {
 		is.mu.Lock()
@@ -99,7 +191,10 @@ func (is *Issuer) Token(sub, aud string, lifetime time.Duration, extra map[strin
 	is.mu.Lock()
 	k := is.keys[len(is.keys)-1]
 	is.mu.Unlock()
-	now := time.Now()
+	return is.mint(k, is.o.Now(), sub, aud, lifetime, extra)
+}
+
+func (is *Issuer) mint(k *signingKey, now time.Time, sub, aud string, lifetime time.Duration, extra map[string]any) string {
 	claims := map[string]any{"iss": is.URL(), "sub": sub, "aud": aud, "iat": now.Unix(), "exp": now.Add(lifetime).Unix()}
 	for key, v := range extra {
 		claims[key] = v
