@@ -225,5 +225,9 @@ func (j *JSONRouter) ServeAWS(w http.ResponseWriter, r *http.Request, c *Call) {
 		c.Fail(w, r, err)
 		return
 	}
+	if st, ok := result.(*Stream); ok && st != nil {
+		j.Service.writeStream(w, c, st)
+		return
+	}
 	j.Service.WriteJSON(w, r, c.RequestID, result)
 }

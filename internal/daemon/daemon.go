@@ -25,6 +25,7 @@ import (
 	"github.com/sluicehq/sluice/internal/keyring"
 	"github.com/sluicehq/sluice/internal/krblogin"
 	"github.com/sluicehq/sluice/internal/lakeformation"
+	"github.com/sluicehq/sluice/internal/lfquery"
 	"github.com/sluicehq/sluice/internal/mappings"
 	"github.com/sluicehq/sluice/internal/oidc"
 	"github.com/sluicehq/sluice/internal/rootkeys"
@@ -203,6 +204,15 @@ func Start(ctx context.Context, cfg Config) (*Daemon, error) {
 	d.Mappings.Register(d.Native)
 	d.Tables = &tables.Slot{}
 	d.Tables.Register(d.Native)
+	// Lake Formation's query API reads through the same filtered path; its work unit tokens are
+	// sealed by the key ring, so any replica serves GetWorkUnitResults.
+	query := lfquery.New(d.Tables, d.Keyring, func(ctx context.Context, p *identity.Principal, action, resource string) error {
+		svc := d.IAMSlot.Service()
+		if svc == nil {
+			return errors.New("IAM is not running yet")
+		}
+		return svc.Authorize(ctx, p, iam.AuthzRequest{Action: action, Resource: resource})
+	}, &lfquery.Options{Now: cfg.Now, Logger: cfg.Logger})
 	logins := http.NewServeMux()
 	if cfg.KRB5Keytab != "" {
 		kt, err := krblogin.LoadKeytab(cfg.KRB5Keytab, cfg.KRB5Service)
@@ -221,7 +231,7 @@ func Start(ctx context.Context, cfg Config) (*Daemon, error) {
 		Region:      cfg.Region,
 		Logger:      cfg.Logger,
 		Credentials: []server.CredentialResolver{d.Root, d.IAMSlot, stsSvc},
-		Services:    map[string]awsproto.Handler{"sts": stsSvc.Routes(), "cloudtrail": trail.Routes(), "iam": d.IAMSlot, "s3": d.S3Slot, "glue": d.GlueSlot, "lakeformation": d.LFSlot, "sluice": d.Native},
+		Services:    map[string]awsproto.Handler{"sts": stsSvc.Routes(), "cloudtrail": trail.Routes(), "iam": d.IAMSlot, "s3": d.S3Slot, "glue": d.GlueSlot, "lakeformation": d.LFSlot.WithQuery(query.Operations()), "sluice": d.Native},
 		Internal:    logins,
 		Health:      d.health,
 		Audit:       d.Auditing,

@@ -1,6 +1,11 @@
 package lakeformation
 
-import "github.com/sluicehq/sluice/internal/awsproto"
+import (
+	"net/http"
+	"strings"
+
+	"github.com/sluicehq/sluice/internal/awsproto"
+)
 
 // Routes returns the REST-JSON router of every Lake Formation operation Sluice serves.
 func (s *Service) Routes() *awsproto.JSONRouter {
@@ -37,4 +42,26 @@ func (s *Service) Routes() *awsproto.JSONRouter {
 		"GetTemporaryGluePartitionCredentials": awsproto.JSONOpOf(s.GetTemporaryGluePartitionCredentials),
 		"RevokeVendedSessions":                 awsproto.JSONOpOf(s.RevokeVendedSessions),
 	}}
+}
+
+// WithQuery returns the Lake Formation handler: the query API's operations (StartQueryPlanning,
+// GetQueryState, GetQueryStatistics, GetWorkUnits, GetWorkUnitResults — package lfquery, over the
+// filtered read path) beside the routes of the installed service. Clients send the query API to a
+// "query-" or "data-" host prefix (spec §1.2); routing is by the SigV4 scope and the path, so the
+// Host is never consulted.
+func (sl *Slot) WithQuery(query map[string]awsproto.JSONOp) awsproto.Handler {
+	return &withQuery{sl: sl, query: &awsproto.JSONRouter{Service: awsproto.LakeFormation, Ops: query}}
+}
+
+type withQuery struct {
+	sl    *Slot
+	query *awsproto.JSONRouter
+}
+
+func (h *withQuery) ServeAWS(w http.ResponseWriter, r *http.Request, c *awsproto.Call) {
+	if _, ok := h.query.Ops[strings.TrimPrefix(r.URL.Path, "/")]; ok {
+		h.query.ServeAWS(w, r, c)
+		return
+	}
+	h.sl.ServeAWS(w, r, c)
 }

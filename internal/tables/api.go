@@ -209,55 +209,20 @@ func (s *Service) readRows(w http.ResponseWriter, r *http.Request, c *awsproto.C
 		c.Fail(w, r, awsproto.Errorf(http.StatusBadRequest, "InvalidInputException", "format must be one of csv, jsonl, arrow, parquet"))
 		return
 	}
-	// glue:GetTable (IAM) and DESCRIBE (Lake Formation): a table the caller may not describe
-	// answers EntityNotFoundException, as a missing one does.
-	resp, err := s.cat.GetTable(ctx, c.Principal, &catalog.GetTableRequest{DatabaseName: &in.DatabaseName, Name: &in.TableName})
+	rd, err := s.Open(ctx, c.Principal, in.DatabaseName, in.TableName, Request{Columns: in.Columns, Where: in.Where, Limit: in.Limit})
 	if err != nil {
 		c.Fail(w, r, err)
 		return
 	}
-	var gt glueTable
-	if err := json.Unmarshal(resp.Table, &gt); err != nil {
-		c.Fail(w, r, awsproto.Errorf(http.StatusInternalServerError, "InternalServiceException", "the table cannot be read"))
-		return
-	}
-	info, err := s.cat.LookupTable(ctx, in.DatabaseName, in.TableName)
-	if err != nil {
-		c.Fail(w, r, awsproto.Errorf(http.StatusNotFound, "EntityNotFoundException", "Table %s not found.", in.TableName))
-		return
-	}
-	// A query engine needs lakeformation:GetDataAccess to read governed data.
-	if err := s.authz(ctx, c.Principal, "lakeformation:GetDataAccess", "*"); err != nil {
-		c.Fail(w, r, err)
-		return
-	}
-	var acc *catalog.TableAccess
-	if s.gov == nil {
-		acc = &catalog.TableAccess{Full: true}
-	} else if acc, err = s.gov.TableAccess(ctx, c.Principal, info.Database, info.Name); err != nil {
-		c.Fail(w, r, err)
-		return
-	}
-	tbl, err := NewTable(info, &Serde{SerializationLibrary: gt.StorageDescriptor.SerdeInfo.SerializationLibrary,
-		InputFormat: gt.StorageDescriptor.InputFormat, Parameters: gt.StorageDescriptor.SerdeInfo.Parameters})
-	if err != nil {
-		c.Fail(w, r, apiError(err))
-		return
-	}
-	plan, err := Compile(tbl, acc, Request{Columns: in.Columns, Where: in.Where, Limit: in.Limit})
-	if err != nil {
-		c.Fail(w, r, apiError(err))
-		return
-	}
-	c.Extra = plan.Applied()
+	c.Extra = rd.Applied()
 	w.Header().Set("Content-Type", ContentType(in.Format))
 	w.Header().Set("X-Amzn-RequestId", c.RequestID)
-	sink, err := NewSink(w, in.Format, plan.Schema())
+	sink, err := NewSink(w, in.Format, rd.Schema())
 	if err != nil {
 		c.Fail(w, r, apiError(err))
 		return
 	}
-	st, err := plan.Scan(ctx, s.objs, sink, &Options{BatchSize: s.batch})
+	st, err := rd.Scan(ctx, sink, nil)
 	if err == nil {
 		err = sink.Close()
 	}
@@ -270,21 +235,27 @@ func (s *Service) readRows(w http.ResponseWriter, r *http.Request, c *awsproto.C
 	}
 }
 
-// apiError maps a tables error to the JSON error shape, revealing nothing beyond its message.
+// apiError maps a tables error to the JSON error shape, revealing nothing beyond its message. The
+// tables error stays the cause (for logs, and for callers that re-position a where clause's
+// *rowfilter.Error inside a larger statement).
 func apiError(err error) error {
 	var e *Error
 	if !errors.As(err, &e) {
 		return err
 	}
+	var out *awsproto.Error
 	switch e.Kind {
 	case Denied:
-		return awsproto.Errorf(http.StatusForbidden, "AccessDeniedException", "%s", e.Msg)
+		out = awsproto.Errorf(http.StatusForbidden, "AccessDeniedException", "%s", e.Msg)
 	case Invalid:
 		msg := e.Msg
 		if e.Err != nil {
 			msg += ": " + e.Err.Error()
 		}
-		return awsproto.Errorf(http.StatusBadRequest, "InvalidInputException", "%s", msg)
+		out = awsproto.Errorf(http.StatusBadRequest, "InvalidInputException", "%s", msg)
+	default:
+		out = awsproto.Errorf(http.StatusBadRequest, "InvalidInputException", "%s", e.Error())
 	}
-	return awsproto.Errorf(http.StatusBadRequest, "InvalidInputException", "%s", e.Error())
+	out.Err = err
+	return out
 }
