@@ -20,29 +20,47 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sluicehq/sluice/internal/krblogin"
+	"github.com/sluicehq/sluice/internal/oidclogin"
 )
 
 func newCreds() *cobra.Command {
 	var (
 		endpoint, role, spn string
 		duration            time.Duration
+		o                   oidcFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "creds",
-		Short: "Print temporary AWS credentials for a role, from your Kerberos ticket (credential_process)",
-		Long: `Log in to Sluice with your Kerberos ticket (kinit first) and print temporary credentials of a
-role mapped to you, in the JSON that the AWS CLI, boto3, pandas and the SDKs read from a
-credential_process. The ticket cache is $KRB5CCNAME (default /tmp/krb5cc_<uid>), the Kerberos
-configuration $KRB5_CONFIG (default /etc/krb5.conf). The SPNEGO service principal is
-HTTP/<endpoint host> unless --spn says otherwise. Clients call it again when the credentials
-expire, so they refresh by themselves while your ticket is valid.`,
+		Short: "Print temporary AWS credentials for a role, from your Kerberos ticket or an OIDC sign-in (credential_process)",
+		Long: `Log in to Sluice and print temporary credentials of a role mapped to you, in the JSON that
+the AWS CLI, boto3, pandas and the SDKs read from a credential_process.
+
+Kerberos (the default): your ticket (kinit first) authenticates you. The ticket cache is
+$KRB5CCNAME (default /tmp/krb5cc_<uid>), the Kerberos configuration $KRB5_CONFIG (default
+/etc/krb5.conf). The SPNEGO service principal is HTTP/<endpoint host> unless --spn says
+otherwise. Clients call it again when the credentials expire, so they refresh by themselves
+while your ticket is valid.
+
+OIDC (--oidc): you sign in at your identity provider (--issuer, --client-id) with the device
+flow: the command prints a URL and a code on standard error (and on your terminal when standard
+error is not one), you open the URL in any browser and enter the code, and the ID token is
+exchanged with STS AssumeRoleWithWebIdentity for the role. Credentials and the refresh token are
+cached per endpoint, issuer, client and role in $XDG_CACHE_HOME/sluice (default
+~/.cache/sluice, private files), so later calls neither prompt nor ask the provider until the
+credentials are about to expire; --no-cache turns that off. The AWS CLI captures a
+credential_process's standard error, which is why the prompt also goes to /dev/tty; without a
+terminal (a scheduled job), run the command once by hand first so the cache holds a refresh token.`,
 		Example: `  kinit user1@EXAMPLE.COM
   sluice creds --role arn:aws:iam::123456789012:role/analyst --endpoint-url http://127.0.0.1:9876
 
   # ~/.aws/config:
   [profile analyst]
   credential_process = sluice creds --role arn:aws:iam::123456789012:role/analyst --endpoint-url http://127.0.0.1:9876
-  endpoint_url = http://127.0.0.1:9876`,
+  endpoint_url = http://127.0.0.1:9876
+
+  # OIDC sign-in
+  sluice creds --oidc --issuer https://idp.example.com --client-id sluice-cli \
+      --role arn:aws:iam::123456789012:role/analyst --endpoint-url http://127.0.0.1:9876`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if role == "" {
@@ -58,6 +76,9 @@ expire, so they refresh by themselves while your ticket is valid.`,
 			u, err := url.Parse(ep)
 			if err != nil || u.Host == "" {
 				return fmt.Errorf("--endpoint-url %q is not a URL", ep)
+			}
+			if o.enabled {
+				return oidcCreds(cmd, ep, role, duration, o)
 			}
 			cl, err := kerberosClient()
 			if err != nil {
@@ -104,7 +125,74 @@ expire, so they refresh by themselves while your ticket is valid.`,
 	f.StringVar(&role, "role", "", "ARN of the role to use (required; it must be mapped to you)")
 	f.StringVar(&spn, "spn", "", "service principal of Sluice (default HTTP/<endpoint host>)")
 	f.DurationVar(&duration, "duration", 0, "session duration (default 1h; at most the role's maximum)")
+	f.BoolVar(&o.enabled, "oidc", false, "sign in at an OIDC provider (device flow) instead of using a Kerberos ticket")
+	f.StringVar(&o.issuer, "issuer", "", "OIDC issuer URL (with --oidc)")
+	f.StringVar(&o.clientID, "client-id", "", "OAuth client id registered at the issuer for Sluice (with --oidc)")
+	f.StringSliceVar(&o.scopes, "scope", nil, "OAuth scopes to ask for (default openid,offline_access; openid is always asked)")
+	f.StringVar(&o.caFile, "oidc-ca-file", "", "PEM file of CA certificates to trust for the issuer (besides the system roots)")
+	f.BoolVar(&o.noCache, "no-cache", false, "neither read nor write the credential cache (with --oidc)")
 	return cmd
+}
+
+type oidcFlags struct {
+	enabled, noCache         bool
+	issuer, clientID, caFile string
+	scopes                   []string
+}
+
+// oidcCreds signs in with the device flow (package oidclogin) and prints the credentials.
+func oidcCreds(cmd *cobra.Command, endpoint, role string, duration time.Duration, f oidcFlags) error {
+	if f.issuer == "" || f.clientID == "" {
+		return fmt.Errorf("--oidc needs --issuer and --client-id")
+	}
+	opts := &oidclogin.Options{Prompt: promptTo(cmd.ErrOrStderr())}
+	if f.caFile != "" {
+		cl, err := clientTrusting(f.caFile)
+		if err != nil {
+			return err
+		}
+		cl.Timeout = 30 * time.Second
+		opts.IssuerClient = cl
+	}
+	if !f.noCache {
+		dir, err := oidclogin.DefaultCacheDir()
+		if err != nil {
+			return fmt.Errorf("no cache directory (use --no-cache): %w", err)
+		}
+		opts.CacheDir = dir
+	}
+	c, err := oidclogin.New(oidclogin.Config{Endpoint: endpoint, Issuer: f.issuer, ClientID: f.clientID, RoleARN: role,
+		Scopes: f.scopes, Duration: duration}, opts)
+	if err != nil {
+		return err
+	}
+	creds, err := c.Credentials(cmd.Context())
+	if err != nil {
+		return fmt.Errorf("OIDC login: %w", err)
+	}
+	return printJSON(cmd.OutOrStdout(), creds.Process())
+}
+
+// promptTo tells the person how to sign in, on w and, when w is not a terminal (a
+// credential_process's standard error is captured by its client), on the controlling terminal.
+func promptTo(w io.Writer) func(oidclogin.Prompt) {
+	return func(p oidclogin.Prompt) {
+		msg := fmt.Sprintf("To sign in, open %s and enter the code %s\n", p.VerificationURI, p.UserCode)
+		if p.VerificationURIComplete != "" {
+			msg += fmt.Sprintf("(or open %s)\n", p.VerificationURIComplete)
+		}
+		msg += fmt.Sprintf("Waiting for the sign-in (the code expires at %s)...\n", p.Expires.Local().Format("15:04:05"))
+		io.WriteString(w, msg)
+		if f, ok := w.(*os.File); ok {
+			if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
+				return
+			}
+		}
+		if tty, err := os.OpenFile("/dev/tty", os.O_WRONLY, 0); err == nil {
+			io.WriteString(tty, msg)
+			tty.Close()
+		}
+	}
 }
 
 // kerberosClient loads the user's ticket cache and Kerberos configuration the way MIT's tools
