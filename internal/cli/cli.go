@@ -71,6 +71,7 @@ endpoint URL.`,
 	root.SetErr(stderr)
 	root.AddCommand(newServe(), newVersion(), newKeyring(), newSessions(), newAudit(), newMappings(), newCreds())
 	root.AddCommand(newQuery(), newDatabases(), newTables())
+	root.AddCommand(newDoctor())
 	return root
 }
 
