@@ -107,7 +107,8 @@ func (s *Service) filterAdmin(ctx context.Context, p *identity.Principal, db, ta
 	if g != nil && permSet(g.PermissionsWithGrantOption).has(Select) {
 		return nil
 	}
-	return accessDenied("Insufficient Lake Formation permission(s) on %s.%s", db, table)
+	return s.deny(p, refusal{action: "lakeformation:SELECT", resource: s.tableARN(db, table), reason: reasonNoGrantOption, grants: grantList(g)},
+		"Insufficient Lake Formation permission(s) on %s.%s", db, table)
 }
 
 // CreateDataCellsFilter creates a named filter on a table.

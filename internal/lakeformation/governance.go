@@ -30,6 +30,7 @@ func (s *Service) Authorize(ctx context.Context, p *identity.Principal, perm cat
 		if admin && (perm == CreateDatabase || perm == Describe) {
 			return nil
 		}
+		var held []Grant
 		for _, pr := range []string{me, IAMAllowedPrincipals} {
 			g, err := s.getGrant(ctx, s.st, &Resource{Catalog: &CatalogResource{}}, pr)
 			if err != nil {
@@ -38,12 +39,15 @@ func (s *Service) Authorize(ctx context.Context, p *identity.Principal, perm cat
 			if g != nil && permSet(g.Permissions).has(perm) {
 				return nil
 			}
+			held = append(held, grantList(g)...)
 		}
-		return accessDenied("Insufficient Lake Formation permission(s): Required %s on Catalog", perm)
+		return s.deny(p, refusal{action: "lakeformation:" + string(perm), resource: s.catalogARN(), reason: reasonNoPermission, grants: held},
+			"Insufficient Lake Formation permission(s): Required %s on Catalog", perm)
 	case target.Table == "":
 		if perm == Describe && admin {
 			return nil
 		}
+		var held []Grant
 		for _, pr := range []string{me, IAMAllowedPrincipals} {
 			g, err := s.getGrant(ctx, s.st, &Resource{Database: &DatabaseResource{Name: target.Database}}, pr)
 			if err != nil {
@@ -52,6 +56,7 @@ func (s *Service) Authorize(ctx context.Context, p *identity.Principal, perm cat
 			if g != nil && (permSet(g.Permissions).expand(dbPerms).has(perm) || perm == Describe) {
 				return nil
 			}
+			held = append(held, grantList(g)...)
 			if perm == Describe {
 				ok, err := s.anyGrantIn(ctx, pr, target.Database)
 				if err != nil {
@@ -65,7 +70,8 @@ func (s *Service) Authorize(ctx context.Context, p *identity.Principal, perm cat
 		if perm == Describe {
 			return entityNotFound("Database %s not found.", target.Database)
 		}
-		return accessDenied("Insufficient Lake Formation permission(s): Required %s on %s", perm, target.Database)
+		return s.deny(p, refusal{action: "lakeformation:" + string(perm), resource: s.databaseARN(target.Database), reason: reasonNoPermission, grants: held},
+			"Insufficient Lake Formation permission(s): Required %s on %s", perm, target.Database)
 	default:
 		t, err := s.cat.LookupTable(ctx, target.Database, target.Table)
 		if errors.Is(err, store.ErrNotFound) {
@@ -86,7 +92,8 @@ func (s *Service) Authorize(ctx context.Context, p *identity.Principal, perm cat
 		if a.Has(perm) {
 			return nil
 		}
-		return accessDenied("Insufficient Lake Formation permission(s): Required %s on %s", perm, target.Table)
+		return s.deny(p, refusal{action: "lakeformation:" + string(perm), resource: s.tableARN(target.Database, target.Table), reason: reasonNoPermission, grants: a.grants},
+			"Insufficient Lake Formation permission(s): Required %s on %s", perm, target.Table)
 	}
 }
 
@@ -206,7 +213,8 @@ func (s *Service) TableAccess(ctx context.Context, p *identity.Principal, db, ta
 		return nil, err
 	}
 	if a.Denied() {
-		return nil, accessDenied("Insufficient Lake Formation permission(s) on %s", table)
+		return nil, s.deny(p, refusal{action: "lakeformation:SELECT", resource: s.tableARN(db, table), reason: reasonNoPermission, grants: a.grants},
+			"Insufficient Lake Formation permission(s) on %s", table)
 	}
 	loc, err := s.locationFor(ctx, t.Location)
 	if err != nil {

@@ -111,7 +111,7 @@ func (s *Service) checkTarget(ctx context.Context, r store.Reader, res *Resource
 
 // mayGrant decides whether p may grant or revoke g: admins may grant anything; others need
 // the grant option (spec §8.4).
-func (s *Service) mayGrant(ctx context.Context, r store.Reader, st *DataLakeSettings, p *identity.Principal, g *Grant) error {
+func (s *Service) mayGrant(ctx context.Context, r store.Reader, st *DataLakeSettings, p *identity.Principal, g *Grant, op string) error {
 	if s.isAdmin(st, p) {
 		return nil
 	}
@@ -126,10 +126,17 @@ func (s *Service) mayGrant(ctx context.Context, r store.Reader, st *DataLakeSett
 			return internal(err)
 		}
 	}
-	if canGrant(onRes, onTable, append(slices.Clone(g.Permissions), g.PermissionsWithGrantOption...), &g.Resource) {
+	perms := append(slices.Clone(g.Permissions), g.PermissionsWithGrantOption...)
+	if canGrant(onRes, onTable, perms, &g.Resource) {
 		return nil
 	}
-	return accessDenied("Insufficient Lake Formation permission(s) on %s", describeResource(&g.Resource))
+	held := grantList(onRes)
+	if onTable != nil && (onRes == nil || resourceKey(&onRes.Resource) != resourceKey(&onTable.Resource)) {
+		held = append(held, *onTable)
+	}
+	return s.deny(p, refusal{action: "lakeformation:" + op, resource: s.resourceARN(&g.Resource), reason: reasonNoGrantOption, grants: held,
+		keys: map[string]string{"lakeformation:permissions": joinPerms(newPermSet(perms...)), "lakeformation:grantee": g.Principal.DataLakePrincipalIdentifier}},
+		"Insufficient Lake Formation permission(s) on %s", describeResource(&g.Resource))
 }
 
 func describeResource(r *Resource) string {
@@ -214,7 +221,11 @@ func (s *Service) changeGrant(ctx context.Context, p *identity.Principal, g Gran
 		return err
 	}
 	return s.st.Update(ctx, func(tx store.Tx) error {
-		if err := s.mayGrant(ctx, tx, st, p, &g); err != nil {
+		op := "GrantPermissions"
+		if revoke {
+			op = "RevokePermissions"
+		}
+		if err := s.mayGrant(ctx, tx, st, p, &g, op); err != nil {
 			return err
 		}
 		if revoke {
@@ -323,7 +334,9 @@ func (s *Service) ListPermissions(ctx context.Context, p *identity.Principal, in
 	if !s.isAdmin(st, p) {
 		me := principalOf(p)
 		if principal != "" && principal != me {
-			return nil, accessDenied("Insufficient Lake Formation permission(s): only data lake administrators may list other principals' permissions")
+			return nil, s.deny(p, refusal{action: "lakeformation:ListPermissions", resource: s.catalogARN(), reason: reasonNotAdmin,
+				keys: map[string]string{"lakeformation:grantee": principal}},
+				"Insufficient Lake Formation permission(s): only data lake administrators may list other principals' permissions")
 		}
 		principal = me
 	}
@@ -476,7 +489,9 @@ func (s *Service) access(ctx context.Context, p *identity.Principal, st *DataLak
 			return nil, internal(err)
 		}
 	}
-	return Resolve(in), nil
+	a := Resolve(in)
+	a.grants = grants
+	return a, nil
 }
 
 type PathInput struct {
@@ -497,7 +512,7 @@ func (s *Service) GetEffectivePermissionsForPath(ctx context.Context, p *identit
 	if err := s.iam(ctx, p, "GetEffectivePermissionsForPath"); err != nil {
 		return nil, err
 	}
-	if err := s.adminOnly(ctx, p); err != nil {
+	if err := s.adminOnly(ctx, p, "GetEffectivePermissionsForPath", in.ResourceArn); err != nil {
 		return nil, err
 	}
 	arn, err := checkS3ARN(in.ResourceArn)

@@ -232,7 +232,13 @@ func resourceKey(r *Resource) string {
 		f := r.DataCellsFilter
 		return "F" + sep + f.DatabaseName + sep + f.TableName + sep + f.Name
 	case r.LFTag != nil:
-		return "K" + sep + r.LFTag.TagKey
+		// One record per key and value set: permissions on different values stay apart.
+		vs := make([]string, len(r.LFTag.TagValues))
+		for i, v := range r.LFTag.TagValues {
+			vs[i] = strings.ToLower(v)
+		}
+		sort.Strings(vs)
+		return "K" + sep + strings.ToLower(r.LFTag.TagKey) + sep + strings.Join(slices.Compact(vs), "|")
 	case r.LFTagPolicy != nil:
 		return "P" + sep + r.LFTagPolicy.ResourceType + sep + exprKey(r.LFTagPolicy.Expression)
 	}

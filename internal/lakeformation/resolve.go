@@ -41,6 +41,8 @@ type Access struct {
 	Grantable   []Permission
 	// IAMAllowed: IAM_ALLOWED_PRINCIPALS holds a permission here, so IAM alone decides it.
 	IAMAllowed bool
+
+	grants []Grant // the grants resolution read (set by the service, for refusals)
 }
 
 // Denied reports whether p holds nothing at all on the table.

@@ -22,9 +22,12 @@ import (
 //	expect ACCESS                    resolve P on the table and compare Access.String()
 //	cangrant PERMS RES => yes|no     may P grant PERMS on RES
 //	error ...                        the previous grant/revoke line must have failed
+//	readonly                         the principal is a read-only admin
+//	deftag KEY v1,v2 [by WHO]        define an LF-tag (created by WHO)
+//	seetags k=v1,v2 k2=v3 | -        the LF-tags (and values) P sees (TagView), by key
 //
 // RES: table db.t | wildcard db | database db | columns db.t a,b | exclude db.t c,d (or -) |
-// filter db.t NAME | tagpolicy TABLE k=v1|v2,k2=x | location arn.
+// filter db.t NAME | tagpolicy TABLE k=v1|v2,k2=x | location arn | lftag KEY v1,v2 (or *).
 func TestResolveFiles(t *testing.T) {
 	files, _ := filepath.Glob("testdata/resolve/*.txt")
 	total := 0
@@ -105,6 +108,8 @@ func parseRes(t *testing.T, f []string) (Resource, int) {
 		return Resource{LFTagPolicy: &LFTagPolicyResource{ResourceType: f[1], Expression: expr}}, 3
 	case "location":
 		return Resource{DataLocation: &DataLocationResource{ResourceArn: f[1]}}, 2
+	case "lftag":
+		return Resource{LFTag: &LFTagKeyResource{TagKey: f[1], TagValues: strings.Split(f[2], ",")}}, 3
 	}
 	t.Fatalf("bad resource %q", f)
 	return Resource{}, 0
@@ -116,7 +121,12 @@ func runCase(t *testing.T, body string) {
 	var dbTags, tblTags = map[string]string{}, map[string]string{}
 	colOwn := map[string]map[string]string{}
 	filters := map[string]DataCellsFilter{}
-	admin := false
+	admin, readonly := false, false
+	type tagDef struct {
+		pair    LFTagPair
+		creator string
+	}
+	var tagDefs []tagDef
 	lastErr := ""
 	for _, line := range strings.Split(body, "\n") {
 		line = strings.TrimSpace(line)
@@ -133,6 +143,37 @@ func runCase(t *testing.T, body string) {
 			}
 		case "admin":
 			admin = true
+		case "readonly":
+			readonly = true
+		case "deftag":
+			vals := strings.Split(strings.ToLower(f[2]), ",")
+			slices.Sort(vals)
+			d := tagDef{pair: LFTagPair{TagKey: strings.ToLower(f[1]), TagValues: vals}}
+			if len(f) == 5 && f[3] == "by" {
+				d.creator = who(f[4])
+			}
+			tagDefs = append(tagDefs, d)
+		case "seetags":
+			v := TagView{All: admin || readonly, Principal: testP}
+			for _, g := range grants {
+				if g.Resource.LFTag != nil {
+					v.Grants = append(v.Grants, *g)
+				}
+			}
+			var seen []string
+			for _, d := range tagDefs {
+				if t, ok := v.Visible(d.pair, d.creator); ok {
+					seen = append(seen, t.TagKey+"="+strings.Join(t.TagValues, ","))
+				}
+			}
+			slices.Sort(seen)
+			got := strings.Join(seen, " ")
+			if got == "" {
+				got = "-"
+			}
+			if diff := cmp.Diff(strings.TrimSpace(strings.TrimPrefix(line, "seetags")), got); diff != "" {
+				t.Fatalf("%s (-want +got):\n%s", line, diff)
+			}
 		case "grant", "revoke":
 			res, n := parseRes(t, f[3:])
 			g := Grant{Principal: DataLakePrincipal{DataLakePrincipalIdentifier: who(f[1])}, Resource: res, Permissions: parsePerms(f[2])}

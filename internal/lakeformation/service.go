@@ -15,6 +15,7 @@ import (
 	"github.com/sluicehq/sluice/internal/audit"
 	"github.com/sluicehq/sluice/internal/catalog"
 	"github.com/sluicehq/sluice/internal/identity"
+	"github.com/sluicehq/sluice/internal/keyring"
 	"github.com/sluicehq/sluice/internal/store"
 	"github.com/sluicehq/sluice/internal/store/storejson"
 	"github.com/sluicehq/sluice/internal/sts"
@@ -50,9 +51,15 @@ type Options struct {
 	Vendor    Vendor
 	Auditor   Auditor
 	Revoke    RevokeFunc
-	Now       func() time.Time // default time.Now
-	Rand      io.Reader        // default crypto/rand
-	Logger    *slog.Logger
+	// LinkedRole is IAM's side of UseServiceLinkedRole; nil: registering with
+	// UseServiceLinkedRole records the role's ARN but creates nothing.
+	LinkedRole LinkedRole
+	// Ring seals the decision behind Lake Formation's own refusals (see deny); nil: refusals
+	// carry no encoded message.
+	Ring   *keyring.Ring
+	Now    func() time.Time // default time.Now
+	Rand   io.Reader        // default crypto/rand
+	Logger *slog.Logger
 }
 
 // Service is Lake Formation: settings, locations, grants, data cells filters, LF-tags, the
@@ -67,10 +74,13 @@ type Service struct {
 	vendor  Vendor
 	auditor Auditor
 	revoke  RevokeFunc
+	linked  LinkedRole
+	ring    *keyring.Ring
 	now     func() time.Time
 	rand    io.Reader
 	log     *slog.Logger
 
+	linkMu   sync.Mutex // serializes rewrites of the service-linked role's policy
 	initOnce sync.Once
 	initErr  error
 }
@@ -95,7 +105,7 @@ func New(st store.Store, cat catalog.Reader, account identity.AccountID, opts *O
 		o = *opts
 	}
 	s := &Service{st: st, cat: cat, account: account, region: o.Region, authz: o.Authorize, roles: o.Roles,
-		vendor: o.Vendor, auditor: o.Auditor, revoke: o.Revoke, now: o.Now, rand: o.Rand, log: o.Logger}
+		vendor: o.Vendor, auditor: o.Auditor, revoke: o.Revoke, linked: o.LinkedRole, ring: o.Ring, now: o.Now, rand: o.Rand, log: o.Logger}
 	if s.region == "" {
 		s.region = "us-east-1"
 	}
@@ -203,6 +213,21 @@ func (s *Service) isAdmin(st *DataLakeSettings, p *identity.Principal) bool {
 	me := principalOf(p)
 	for _, a := range st.DataLakeAdmins {
 		if a.DataLakePrincipalIdentifier == me {
+			return true
+		}
+	}
+	return false
+}
+
+// seesAll reports whether p reads every Lake Formation object of the account: a data-lake
+// admin or a read-only admin.
+func (s *Service) seesAll(st *DataLakeSettings, p *identity.Principal) bool {
+	if s.isAdmin(st, p) {
+		return true
+	}
+	me := principalOf(p)
+	for _, a := range st.ReadOnlyAdmins {
+		if me != "" && a.DataLakePrincipalIdentifier == me {
 			return true
 		}
 	}

@@ -114,7 +114,8 @@ func (s *Service) PutDataLakeSettings(ctx context.Context, p *identity.Principal
 			return err
 		}
 		if cur != nil && len(cur.DataLakeAdmins) > 0 && !s.isAdmin(cur, p) {
-			return accessDenied("%s is not a data lake administrator", arnOf(p))
+			return s.deny(p, refusal{action: "lakeformation:PutDataLakeSettings", resource: s.catalogARN(), reason: reasonNotAdmin},
+				"%s is not a data lake administrator", arnOf(p))
 		}
 		return storejson.Put(ctx, tx, nsSettings, "current", &norm)
 	})
@@ -150,8 +151,7 @@ type RegisterInput struct {
 
 // ServiceLinkedRoleName is the role vending uses for locations registered with
 // UseServiceLinkedRole: arn:aws:iam::<acct>:role/aws-service-role/lakeformation.amazonaws.com/<name>.
-// Sluice does not create it: the operator creates a role of that name and path (with the S3
-// access the location needs) before vending from such a location.
+// RegisterResource creates it through Options.LinkedRole (see LinkedRole).
 const ServiceLinkedRoleName = "AWSServiceRoleForLakeFormationDataAccess"
 
 func (s *Service) serviceLinkedRoleARN() string {
@@ -167,13 +167,15 @@ func checkS3ARN(arn string) (string, error) {
 	return strings.TrimSuffix(arn, "/"), nil
 }
 
-func (s *Service) adminOnly(ctx context.Context, p *identity.Principal) error {
+// adminOnly refuses op on resource (an ARN) to anyone but a data-lake admin.
+func (s *Service) adminOnly(ctx context.Context, p *identity.Principal, op, resource string) error {
 	st, err := s.settings(ctx, s.st)
 	if err != nil {
 		return err
 	}
 	if !s.isAdmin(st, p) {
-		return accessDenied("%s is not a data lake administrator", arnOf(p))
+		return s.deny(p, refusal{action: "lakeformation:" + op, resource: resource, reason: reasonNotAdmin},
+			"%s is not a data lake administrator", arnOf(p))
 	}
 	return nil
 }
@@ -183,11 +185,11 @@ func (s *Service) RegisterResource(ctx context.Context, p *identity.Principal, i
 	if err := s.iam(ctx, p, "RegisterResource"); err != nil {
 		return nil, err
 	}
-	if err := s.adminOnly(ctx, p); err != nil {
-		return nil, err
-	}
 	arn, err := checkS3ARN(in.ResourceArn)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.adminOnly(ctx, p, "RegisterResource", arn); err != nil {
 		return nil, err
 	}
 	rec := locationRecord{ResourceArn: arn, RoleArn: in.RoleArn, LastModified: s.now().UTC().Truncate(time.Second)}
@@ -198,6 +200,11 @@ func (s *Service) RegisterResource(ctx context.Context, p *identity.Principal, i
 		return nil, invalidInput("RoleArn or UseServiceLinkedRole is required")
 	case !strings.HasPrefix(in.RoleArn, roleARNPrefix) || !strings.Contains(in.RoleArn, ":role/"):
 		return nil, invalidInput("RoleArn must be an IAM role ARN")
+	}
+	if rec.UseServiceLinkedRole && s.linked != nil {
+		if err := s.linked.CreateLinkedRole(ctx, p); err != nil {
+			return s.done(err)
+		}
 	}
 	err = s.st.Update(ctx, func(tx store.Tx) error {
 		b, err := jsonBytes(rec)
@@ -210,7 +217,17 @@ func (s *Service) RegisterResource(ctx context.Context, p *identity.Principal, i
 		}
 		return err
 	})
-	return s.done(err)
+	if err != nil || !rec.UseServiceLinkedRole {
+		return s.done(err)
+	}
+	if err := s.syncLinkedRole(ctx); err != nil {
+		// Without the role's policy the location could not be read: undo the registration.
+		if derr := s.st.Update(ctx, func(tx store.Tx) error { return tx.Delete(ctx, nsLocation, arn) }); derr != nil {
+			s.log.Error("undoing a registration whose service-linked role policy failed", "location", arn, "err", derr)
+		}
+		return s.done(err)
+	}
+	return &empty{}, nil
 }
 
 type ResourceArnInput struct {
@@ -222,20 +239,27 @@ func (s *Service) DeregisterResource(ctx context.Context, p *identity.Principal,
 	if err := s.iam(ctx, p, "DeregisterResource"); err != nil {
 		return nil, err
 	}
-	if err := s.adminOnly(ctx, p); err != nil {
-		return nil, err
-	}
 	arn, err := checkS3ARN(in.ResourceArn)
 	if err != nil {
 		return nil, err
 	}
+	if err := s.adminOnly(ctx, p, "DeregisterResource", arn); err != nil {
+		return nil, err
+	}
+	linked := false
 	err = s.st.Update(ctx, func(tx store.Tx) error {
-		err := tx.Delete(ctx, nsLocation, arn)
+		rec, err := storejson.Get[locationRecord](ctx, tx, nsLocation, arn)
 		if errors.Is(err, store.ErrNotFound) {
 			return entityNotFound("Entity not found")
+		} else if err != nil {
+			return err
 		}
-		return err
+		linked = rec.UseServiceLinkedRole
+		return tx.Delete(ctx, nsLocation, arn)
 	})
+	if err == nil && linked {
+		err = s.syncLinkedRole(ctx)
+	}
 	return s.done(err)
 }
 
@@ -244,16 +268,17 @@ func (s *Service) UpdateResource(ctx context.Context, p *identity.Principal, in 
 	if err := s.iam(ctx, p, "UpdateResource"); err != nil {
 		return nil, err
 	}
-	if err := s.adminOnly(ctx, p); err != nil {
-		return nil, err
-	}
 	arn, err := checkS3ARN(in.ResourceArn)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.adminOnly(ctx, p, "UpdateResource", arn); err != nil {
 		return nil, err
 	}
 	if !strings.HasPrefix(in.RoleArn, roleARNPrefix) || !strings.Contains(in.RoleArn, ":role/") {
 		return nil, invalidInput("RoleArn must be an IAM role ARN")
 	}
+	linked := false
 	err = s.st.Update(ctx, func(tx store.Tx) error {
 		rec, err := storejson.Get[locationRecord](ctx, tx, nsLocation, arn)
 		if errors.Is(err, store.ErrNotFound) {
@@ -262,9 +287,13 @@ func (s *Service) UpdateResource(ctx context.Context, p *identity.Principal, in 
 		if err != nil {
 			return err
 		}
+		linked = rec.UseServiceLinkedRole
 		rec.RoleArn, rec.UseServiceLinkedRole, rec.LastModified = in.RoleArn, false, s.now().UTC().Truncate(time.Second)
 		return storejson.Put(ctx, tx, nsLocation, arn, rec)
 	})
+	if err == nil && linked {
+		err = s.syncLinkedRole(ctx)
+	}
 	return s.done(err)
 }
 

@@ -40,7 +40,8 @@ func (s *Service) tagAdmin(ctx context.Context, p *identity.Principal) error {
 	if g != nil && permSet(g.Permissions).has(CreateLFTag) {
 		return nil
 	}
-	return accessDenied("Insufficient Lake Formation permission(s): CREATE_LF_TAG")
+	return s.deny(p, refusal{action: "lakeformation:CREATE_LF_TAG", resource: s.catalogARN(), reason: reasonNoPermission, grants: grantList(g)},
+		"Insufficient Lake Formation permission(s): CREATE_LF_TAG")
 }
 
 func normValues(vs []string) ([]string, error) {
@@ -82,7 +83,7 @@ func (s *Service) CreateLFTag(ctx context.Context, p *identity.Principal, in *Ta
 	}
 	k := lower(in.TagKey)
 	return s.done(s.st.Update(ctx, func(tx store.Tx) error {
-		b, err := jsonBytes(LFTagPair{CatalogId: string(s.account), TagKey: k, TagValues: vs})
+		b, err := jsonBytes(storedTag{LFTagPair: LFTagPair{CatalogId: string(s.account), TagKey: k, TagValues: vs}, Creator: principalOf(p)})
 		if err != nil {
 			return err
 		}
@@ -94,7 +95,8 @@ func (s *Service) CreateLFTag(ctx context.Context, p *identity.Principal, in *Ta
 	}))
 }
 
-// GetLFTag returns a tag key and its values.
+// GetLFTag returns a tag key and the values the caller may see (see TagView); a tag the
+// caller may not see, or one in another catalog, is EntityNotFoundException like a missing one.
 func (s *Service) GetLFTag(ctx context.Context, p *identity.Principal, in *TagInput) (*LFTagPair, error) {
 	if err := s.iam(ctx, p, "GetLFTag"); err != nil {
 		return nil, err
@@ -102,14 +104,27 @@ func (s *Service) GetLFTag(ctx context.Context, p *identity.Principal, in *TagIn
 	if n := len(in.TagKey); n < 1 || n > 128 {
 		return nil, invalidInput("TagKey must be 1 to 128 characters")
 	}
-	t, err := storejson.Get[LFTagPair](ctx, s.st, nsTag, lower(in.TagKey))
+	notFound := entityNotFound("Tag key %s not found", in.TagKey)
+	if !s.ownCatalog(in.CatalogId) {
+		return nil, notFound
+	}
+	k := lower(in.TagKey)
+	t, err := storejson.Get[storedTag](ctx, s.st, nsTag, k)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, entityNotFound("Tag key %s not found", in.TagKey)
+		return nil, notFound
 	}
 	if err != nil {
 		return nil, internal(err)
 	}
-	return t, nil
+	v, err := s.tagView(ctx, p, k)
+	if err != nil {
+		return nil, err
+	}
+	out, ok := v.Visible(t.LFTagPair, t.Creator)
+	if !ok {
+		return nil, notFound
+	}
+	return &out, nil
 }
 
 // UpdateLFTag adds and deletes allowed values.
@@ -125,7 +140,7 @@ func (s *Service) UpdateLFTag(ctx context.Context, p *identity.Principal, in *Ta
 	}
 	return s.done(s.st.Update(ctx, func(tx store.Tx) error {
 		k := lower(in.TagKey)
-		t, err := storejson.Get[LFTagPair](ctx, tx, nsTag, k)
+		t, err := storejson.Get[storedTag](ctx, tx, nsTag, k)
 		if errors.Is(err, store.ErrNotFound) {
 			return entityNotFound("Tag key %s not found", in.TagKey)
 		}
@@ -180,14 +195,18 @@ func (s *Service) DeleteLFTag(ctx context.Context, p *identity.Principal, in *Ta
 				}
 			}
 		}
-		return s.dropGrants(ctx, tx, "K"+sep+k+psep)
+		if err := s.dropGrants(ctx, tx, "K"+sep+k+psep); err != nil { // records written before values were part of the key
+			return err
+		}
+		return s.dropGrants(ctx, tx, "K"+sep+k+sep)
 	}))
 }
 
 type ListTagsInput struct {
-	CatalogId  string `json:",omitempty"`
-	MaxResults int    `json:",omitempty"`
-	NextToken  string `json:",omitempty"`
+	CatalogId         string `json:",omitempty"`
+	ResourceShareType string `json:",omitempty"` // "" (this catalog), ALL (this and shared), FOREIGN (shared only)
+	MaxResults        int    `json:",omitempty"`
+	NextToken         string `json:",omitempty"`
 }
 
 type ListTagsOutput struct {
@@ -195,32 +214,58 @@ type ListTagsOutput struct {
 	NextToken string `json:",omitempty"`
 }
 
-// ListLFTags lists tag keys.
+// ListLFTags lists the tag keys, with the values, that the caller may see (see TagView), in
+// key order, paged by key. Nothing is shared with Sluice's one catalog: FOREIGN lists nothing,
+// ALL the same as none, and another CatalogId nothing.
 func (s *Service) ListLFTags(ctx context.Context, p *identity.Principal, in *ListTagsInput) (*ListTagsOutput, error) {
 	if err := s.iam(ctx, p, "ListLFTags"); err != nil {
 		return nil, err
+	}
+	switch in.ResourceShareType {
+	case "", "ALL", "FOREIGN":
+	default:
+		return nil, invalidInput("ResourceShareType must be ALL or FOREIGN")
 	}
 	limit := in.MaxResults
 	if limit <= 0 || limit > 1000 {
 		limit = 1000
 	}
-	recs, err := s.st.List(ctx, nsTag, store.ListOptions{StartAfter: in.NextToken, Limit: limit + 1})
-	if err != nil {
-		return nil, internal(err)
-	}
 	out := &ListTagsOutput{LFTags: []*LFTagPair{}}
-	for i, rec := range recs {
-		if i == limit {
-			out.NextToken = recs[i-1].Key
-			break
-		}
-		t := new(LFTagPair)
-		if err := jsonUnmarshal(rec.Value, t); err != nil {
+	if in.ResourceShareType == "FOREIGN" || !s.ownCatalog(in.CatalogId) {
+		return out, nil
+	}
+	v, err := s.tagView(ctx, p, "")
+	if err != nil {
+		return nil, err
+	}
+	// Read in batches until a page of visible tags is full; the token is the last key shown.
+	after := in.NextToken
+	for {
+		recs, err := s.st.List(ctx, nsTag, store.ListOptions{StartAfter: after, Limit: limit + 1})
+		if err != nil {
 			return nil, internal(err)
 		}
-		out.LFTags = append(out.LFTags, t)
+		for _, rec := range recs {
+			t := new(storedTag)
+			if err := jsonUnmarshal(rec.Value, t); err != nil {
+				return nil, internal(err)
+			}
+			pair, ok := v.Visible(t.LFTagPair, t.Creator)
+			if !ok {
+				continue
+			}
+			if len(out.LFTags) == limit {
+				out.NextToken = after
+				return out, nil
+			}
+			out.LFTags = append(out.LFTags, &pair)
+			after = rec.Key
+		}
+		if len(recs) <= limit {
+			return out, nil
+		}
+		after = recs[len(recs)-1].Key
 	}
-	return out, nil
 }
 
 type ResourceTagsInput struct {
@@ -314,11 +359,15 @@ func (s *Service) changeTags(ctx context.Context, p *identity.Principal, in *Res
 					continue
 				}
 				if !admin {
-					g, err := storejson.Get[Grant](ctx, tx, nsGrant, "K"+sep+tk+psep+principalOf(p))
-					if err != nil && !errors.Is(err, store.ErrNotFound) {
+					gs, _, err := listJSON[Grant](ctx, tx, nsGrantP, principalOf(p)+psep+"K"+sep+tk)
+					if err != nil {
 						return err
 					}
-					if g == nil || !permSet(g.Permissions).has(Associate) || !(slices.Contains(g.Resource.LFTag.TagValues, v) || slices.Contains(g.Resource.LFTag.TagValues, "*")) {
+					if !slices.ContainsFunc(gs, func(g *Grant) bool {
+						r := g.Resource.LFTag
+						return r != nil && lower(r.TagKey) == tk && permSet(g.Permissions).has(Associate) &&
+							(containsFold(r.TagValues, v) || slices.Contains(r.TagValues, "*"))
+					}) {
 						fail("AccessDeniedException", "Insufficient Lake Formation permission(s): ASSOCIATE on "+tk+"="+v)
 						continue
 					}

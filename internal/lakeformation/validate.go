@@ -27,6 +27,13 @@ func validateGrant(g *Grant) error {
 	if err := validateResource(&g.Resource); err != nil {
 		return err
 	}
+	if t := g.Resource.LFTag; t != nil { // LF-tag keys and values are lower-cased, as stored
+		n := LFTagKeyResource{CatalogId: t.CatalogId, TagKey: lower(t.TagKey)}
+		for _, v := range t.TagValues {
+			n.TagValues = append(n.TagValues, lower(v))
+		}
+		g.Resource.LFTag = &n
+	}
 	kind := resourceType(&g.Resource)
 	switch {
 	case g.Resource.TableWithColumns != nil:

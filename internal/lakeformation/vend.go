@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -202,8 +203,10 @@ func (s *Service) vend(ctx context.Context, p *identity.Principal, in *VendInput
 	if err != nil {
 		return nil, err
 	}
+	tableARN := s.tableARN(db, tn)
 	if !a.Has(Select) || len(a.Columns) == 0 {
-		return nil, accessDenied("Insufficient Lake Formation permission(s) on %s", tn)
+		return nil, s.deny(p, refusal{action: "lakeformation:SELECT", resource: tableARN, reason: reasonNoPermission, grants: a.grants},
+			"Insufficient Lake Formation permission(s) on %s", tn)
 	}
 	write := false
 	for _, perm := range in.Permissions {
@@ -212,7 +215,8 @@ func (s *Service) vend(ctx context.Context, p *identity.Principal, in *VendInput
 			return nil, invalidInput("unknown permission %s", perm)
 		}
 		if !a.Has(n) {
-			return nil, accessDenied("Insufficient Lake Formation permission(s): %s on %s", n, tn)
+			return nil, s.deny(p, refusal{action: "lakeformation:" + string(n), resource: tableARN, reason: reasonNoPermission, grants: a.grants},
+				"Insufficient Lake Formation permission(s): %s on %s", n, tn)
 		}
 		write = write || n == Insert || n == Delete
 	}
@@ -238,10 +242,14 @@ func (s *Service) vend(ctx context.Context, p *identity.Principal, in *VendInput
 		extra["LakeFormationAuthorizedSessionTag"] = AuthorizedCallerTag + ":" + tagValue
 	case st.AllowFullTableExternalDataAccess != nil && *st.AllowFullTableExternalDataAccess && a.Full:
 	default:
+		keys := map[string]string{"lakeformation:authorizedsessiontag": tagValue, "lakeformation:fulltableaccess": strconv.FormatBool(a.Full),
+			"lakeformation:supportedpermissiontypes": strings.Join(in.SupportedPermissionTypes, ",")}
 		if !a.Full {
-			return nil, accessDenied("Insufficient Lake Formation permission(s): the caller is not an authorized engine (session tag %s) and does not have full table access", AuthorizedCallerTag)
+			return nil, s.deny(p, refusal{action: "lakeformation:GetDataAccess", resource: tableARN, reason: reasonNotEngine, grants: a.grants, keys: keys},
+				"Insufficient Lake Formation permission(s): the caller is not an authorized engine (session tag %s) and does not have full table access", AuthorizedCallerTag)
 		}
-		return nil, accessDenied("Full table access is not enabled (AllowFullTableExternalDataAccess) and the caller is not an authorized engine")
+		return nil, s.deny(p, refusal{action: "lakeformation:GetDataAccess", resource: tableARN, reason: reasonNoFullAccess, grants: a.grants, keys: keys},
+			"Full table access is not enabled (AllowFullTableExternalDataAccess) and the caller is not an authorized engine")
 	}
 	// 6. Mint the session.
 	if s.vendor == nil || s.roles == nil {
@@ -337,16 +345,28 @@ func escapePolicy(s string) string {
 	return b.String()
 }
 
+// policyStatement is one statement of the policies Lake Formation writes.
+type policyStatement struct {
+	Sid       string `json:",omitempty"`
+	Effect    string
+	Action    []string
+	Resource  any
+	Condition map[string]map[string][]string `json:",omitempty"`
+}
+
+func policyDoc(stmts ...policyStatement) string {
+	doc := struct {
+		Version   string
+		Statement []policyStatement
+	}{"2012-10-17", stmts}
+	b, _ := json.Marshal(doc)
+	return string(b)
+}
+
 // ScopePolicy builds the session policy of vended credentials: read objects under the prefix,
 // list the bucket only for prefixes under it, and write/delete only when asked for.
 // A prefix always ends in '/', so a/b/ never matches a/bc.
 func ScopePolicy(bucket, prefix string, put, del bool) string {
-	type stmt struct {
-		Effect    string
-		Action    []string
-		Resource  string
-		Condition map[string]map[string][]string `json:",omitempty"`
-	}
 	obj := "arn:aws:s3:::" + escapePolicy(bucket) + "/" + escapePolicy(prefix) + "*"
 	actions := []string{"s3:GetObject", "s3:GetObjectVersion"}
 	if put {
@@ -355,17 +375,12 @@ func ScopePolicy(bucket, prefix string, put, del bool) string {
 	if del {
 		actions = append(actions, "s3:DeleteObject")
 	}
-	list := stmt{Effect: "Allow", Action: []string{"s3:ListBucket"}, Resource: "arn:aws:s3:::" + escapePolicy(bucket)}
+	list := policyStatement{Effect: "Allow", Action: []string{"s3:ListBucket"}, Resource: "arn:aws:s3:::" + escapePolicy(bucket)}
 	if prefix != "" {
 		ep := escapePolicy(prefix)
 		list.Condition = map[string]map[string][]string{"StringLike": {"s3:prefix": {ep + "*", ep}}}
 	}
-	doc := struct {
-		Version   string
-		Statement []stmt
-	}{"2012-10-17", []stmt{{Effect: "Allow", Action: actions, Resource: obj}, list}}
-	b, _ := json.Marshal(doc)
-	return string(b)
+	return policyDoc(policyStatement{Effect: "Allow", Action: actions, Resource: obj}, list)
 }
 
 type RevokeSessionsInput struct {
@@ -379,7 +394,7 @@ func (s *Service) RevokeVendedSessions(ctx context.Context, p *identity.Principa
 	if err := s.iam(ctx, p, "RevokeVendedSessions"); err != nil {
 		return nil, err
 	}
-	if err := s.adminOnly(ctx, p); err != nil {
+	if err := s.adminOnly(ctx, p, "RevokeVendedSessions", in.ResourceArn); err != nil {
 		return nil, err
 	}
 	arn, err := checkS3ARN(in.ResourceArn)
