@@ -20,6 +20,20 @@
 // condition key kerberos:principal. For a realm pattern the trust is checked with the pattern
 // itself as the principal, so it must admit at least that pattern (StringLike "*@REALM").
 //
+// # OIDC logins
+//
+// OIDC logins use AWS's own form: STS AssumeRoleWithWebIdentity with an ID token of an issuer
+// registered as an IAM OIDC provider (`sluice creds --oidc` gets one with the device flow). Once
+// any mapping names an issuer, that issuer's tokens reach only the roles mapped to the person
+// (AllowedOIDC: a mapping of the role whose sub equals the token's sub, or whose group is in the
+// token's groups claim); an issuer without mappings keeps plain AWS semantics, the trust policy
+// alone deciding. The person becomes the session's source identity, so the trust must allow
+// sts:AssumeRoleWithWebIdentity and sts:SetSourceIdentity for {"Federated":
+// "arn:aws:iam::<acct>:oidc-provider/<issuer host/path>"}; Create checks that with the keys
+// <issuer>:aud (each client id of the provider, one must pass) and, for a sub mapping,
+// <issuer>:sub. A group mapping is checked without a sub, so a trust that names subjects
+// refuses it.
+//
 // # Authorization
 //
 // The mappings API is authorized by the policy engine with Sluice's own actions:
@@ -79,6 +93,7 @@ type Login struct {
 // Actions, Keys, Subject) or an IAM user (User, action sts:AssumeRole).
 type Claim struct {
 	Provider identity.ARN
+	Issuer   string // OIDC: the issuer URL, whose provider's client ids are the audiences tried
 	Subject  string
 	Actions  []string
 	Keys     map[string]string
@@ -111,7 +126,8 @@ func ClaimFor(account identity.AccountID, m *Mapping) Claim {
 		return Claim{Provider: RealmARN(account, realm), Subject: m.Kerberos,
 			Actions: []string{ActionKerberos, ActionSetSource}, Keys: map[string]string{KeyKerberosPrincip: m.Kerberos}}
 	case m.OIDCIssuer != "":
-		c := Claim{Provider: OIDCProviderARN(account, m.OIDCIssuer), Subject: m.OIDCSubject, Actions: []string{ActionWebIdentity}}
+		c := Claim{Provider: OIDCProviderARN(account, m.OIDCIssuer), Issuer: m.OIDCIssuer, Subject: m.OIDCSubject,
+			Actions: []string{ActionWebIdentity, ActionSetSource}}
 		if m.OIDCSubject != "" {
 			c.Keys = map[string]string{strings.TrimPrefix(m.OIDCIssuer, "https://") + ":sub": m.OIDCSubject}
 		}
@@ -166,7 +182,7 @@ func (m *Mapping) Matches(l Login) bool {
 		_, lrealm, ok := SplitPrincipal(l.Kerberos)
 		return ok && lrealm == realm && !strings.Contains(l.Kerberos, "*")
 	case m.OIDCIssuer != "":
-		if l.OIDCIssuer != m.OIDCIssuer {
+		if !sameIssuer(l.OIDCIssuer, m.OIDCIssuer) {
 			return false
 		}
 		if m.OIDCSubject != "" && m.OIDCSubject != l.OIDCSubject {
@@ -354,9 +370,18 @@ func (s *Service) Create(ctx context.Context, p *identity.Principal, in *CreateI
 		IAMUser: in.IAMUser, RoleARN: in.RoleARN, Created: s.now().UTC().Truncate(time.Second)}
 	if err := s.trust.Admits(ctx, m.RoleARN, ClaimFor(s.account, m)); err != nil {
 		s.log.Info("mapping refused: the role's trust does not admit the identity", "role", m.RoleARN, "identity", m.identity(), "err", err)
+		c := ClaimFor(s.account, m)
+		if c.User != "" {
+			return nil, &Error{Kind: Refused, Err: err, Msg: fmt.Sprintf(
+				"the trust policy of %s does not admit %s (or the role does not exist)", m.RoleARN, m.identity())}
+		}
+		login := "a Kerberos login"
+		if m.OIDCIssuer != "" {
+			login = "an OIDC login (issuer registered as an IAM OIDC provider)"
+		}
 		return nil, &Error{Kind: Refused, Err: err, Msg: fmt.Sprintf(
-			"the trust policy of %s does not admit %s (or the role does not exist); a Kerberos login needs %s and %s for the principal {\"Federated\": \"%s\"}",
-			m.RoleARN, m.identity(), ActionKerberos, ActionSetSource, ClaimFor(s.account, m).Provider)}
+			"the trust policy of %s does not admit %s (or the role does not exist); %s needs %s for the principal {\"Federated\": \"%s\"}",
+			m.RoleARN, m.identity(), login, strings.Join(c.Actions, " and "), c.Provider)}
 	}
 	id, err := s.newID()
 	if err != nil {
@@ -505,6 +530,40 @@ func (s *Service) RolesFor(ctx context.Context, l Login) ([]identity.ARN, error)
 	}
 	slices.Sort(out)
 	return slices.Compact(out), nil
+}
+
+// AllowedOIDC decides an OIDC login (l.OIDCIssuer, OIDCSubject, OIDCGroups from a verified
+// token) asking for role: governed reports whether any mapping names the issuer, allowed whether
+// a mapping of role matches l. When governed is false the role's trust policy alone decides.
+func (s *Service) AllowedOIDC(ctx context.Context, l Login, role identity.ARN) (governed, allowed bool, err error) {
+	all, err := s.all(ctx)
+	if err != nil {
+		return false, false, err
+	}
+	governed, allowed = DecideOIDC(all, l, role)
+	return governed, allowed, nil
+}
+
+// sameIssuer compares issuer URLs, a trailing slash aside (IAM registers providers either way).
+func sameIssuer(a, b string) bool {
+	return a != "" && strings.TrimSuffix(a, "/") == strings.TrimSuffix(b, "/")
+}
+
+// DecideOIDC is AllowedOIDC over a list of mappings. It is pure.
+func DecideOIDC(all []Mapping, l Login, role identity.ARN) (governed, allowed bool) {
+	if l.OIDCIssuer == "" {
+		return false, false
+	}
+	for i := range all {
+		if all[i].OIDCIssuer == "" || !sameIssuer(all[i].OIDCIssuer, l.OIDCIssuer) {
+			continue
+		}
+		governed = true
+		if all[i].RoleARN == role && all[i].Matches(l) {
+			return true, true
+		}
+	}
+	return governed, false
 }
 
 // Allowed reports whether role is mapped to l.

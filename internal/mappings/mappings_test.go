@@ -277,10 +277,44 @@ func TestClaimFor(t *testing.T) {
 		t.Error(diff)
 	}
 	got = ClaimFor(acct, &Mapping{OIDCIssuer: "https://idp.example.com/realms/x", OIDCSubject: "alice"})
-	want = Claim{Provider: "arn:aws:iam::123456789012:oidc-provider/idp.example.com/realms/x", Subject: "alice",
-		Actions: []string{"sts:AssumeRoleWithWebIdentity"}, Keys: map[string]string{"idp.example.com/realms/x:sub": "alice"}}
+	want = Claim{Provider: "arn:aws:iam::123456789012:oidc-provider/idp.example.com/realms/x", Issuer: "https://idp.example.com/realms/x", Subject: "alice",
+		Actions: []string{"sts:AssumeRoleWithWebIdentity", "sts:SetSourceIdentity"}, Keys: map[string]string{"idp.example.com/realms/x:sub": "alice"}}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Error(diff)
+	}
+}
+
+func TestDecideOIDC(t *testing.T) {
+	const idp, other = "https://idp.example.com", "https://other.example.com"
+	all := []Mapping{
+		{OIDCIssuer: idp, OIDCGroup: "eng", RoleARN: role1},
+		{OIDCIssuer: idp, OIDCSubject: "carol", RoleARN: role2},
+		{OIDCIssuer: idp, OIDCSubject: "dave", OIDCGroup: "ops", RoleARN: role2},
+		{Kerberos: "*@EXAMPLE.COM", RoleARN: role1},
+	}
+	type result struct{ Governed, Allowed bool }
+	for _, tc := range []struct {
+		name string
+		l    Login
+		role identity.ARN
+		want result
+	}{
+		{"group member", Login{OIDCIssuer: idp, OIDCSubject: "alice", OIDCGroups: []string{"ops", "eng"}}, role1, result{true, true}},
+		{"group member, unmapped role", Login{OIDCIssuer: idp, OIDCSubject: "alice", OIDCGroups: []string{"eng"}}, role2, result{true, false}},
+		{"no group", Login{OIDCIssuer: idp, OIDCSubject: "bob", OIDCGroups: []string{"sales"}}, role1, result{true, false}},
+		{"subject", Login{OIDCIssuer: idp, OIDCSubject: "carol"}, role2, result{true, true}},
+		{"subject and group both needed", Login{OIDCIssuer: idp, OIDCSubject: "dave"}, role2, result{true, false}},
+		{"subject and group", Login{OIDCIssuer: idp, OIDCSubject: "dave", OIDCGroups: []string{"ops"}}, role2, result{true, true}},
+		{"issuer without mappings", Login{OIDCIssuer: other, OIDCSubject: "alice", OIDCGroups: []string{"eng"}}, role1, result{false, false}},
+		{"issuer with a trailing slash", Login{OIDCIssuer: idp + "/", OIDCSubject: "carol"}, role2, result{true, true}},
+		{"not an OIDC login", Login{Kerberos: "user1@EXAMPLE.COM"}, role1, result{false, false}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			g, a := DecideOIDC(all, tc.l, tc.role)
+			if diff := cmp.Diff(tc.want, result{g, a}); diff != "" {
+				t.Error(diff)
+			}
+		})
 	}
 }
 

@@ -3,6 +3,7 @@ package mappings
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/sluicehq/sluice/internal/iam"
@@ -34,6 +35,29 @@ func (t IAMTrust) Admits(ctx context.Context, role identity.ARN, c Claim) error 
 	if r.ARN != role {
 		return errors.New("no such role")
 	}
+	// An OIDC claim is checked as STS will see a token: from the registered provider, with one
+	// of its client ids as the audience.
+	auds := []string{""}
+	if c.Issuer != "" {
+		prov, err := svc.OIDCProviderFor(ctx, c.Issuer)
+		if err != nil {
+			return fmt.Errorf("no IAM OIDC provider is registered for %s: %w", c.Issuer, err)
+		}
+		c.Provider, auds = prov.ARN, prov.ClientIDs
+		if len(auds) == 0 {
+			return fmt.Errorf("the IAM OIDC provider %s has no client id", prov.ARN)
+		}
+	}
+	for _, aud := range auds {
+		if err = t.admits(ctx, svc, r, c, aud); err == nil {
+			return nil
+		}
+	}
+	return err
+}
+
+// admits checks every action of c against r's trust, with aud as <issuer>:aud when set.
+func (t IAMTrust) admits(ctx context.Context, svc *iam.Service, r *iam.Role, c Claim, aud string) error {
 	var p *identity.Principal
 	if c.User != "" {
 		name := string(c.User)[strings.LastIndexByte(string(c.User), '/')+1:]
@@ -49,6 +73,9 @@ func (t IAMTrust) Admits(ctx context.Context, role identity.ARN, c Claim) error 
 		}
 		if c.Subject != "" {
 			keys.Set("sts:SourceIdentity", c.Subject)
+		}
+		if aud != "" {
+			keys.Set(strings.TrimSuffix(strings.TrimPrefix(c.Issuer, "https://"), "/")+":aud", aud)
 		}
 		err := svc.Authorize(ctx, p, iam.AuthzRequest{Action: action, Resource: string(r.ARN), Context: keys,
 			ResourcePolicy: r.Trust, ResourceRequired: true})

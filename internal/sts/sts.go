@@ -57,6 +57,16 @@ type Options struct {
 	OIDC      *oidc.Verifier
 	// Limits throttles credential issuing (AssumeRole*, GetSessionToken).
 	Limits Limits
+	// Mappings narrows AssumeRoleWithWebIdentity for the issuers it has mappings for; nil
+	// leaves the trust policy alone to decide.
+	Mappings WebIdentityMapper
+	// GroupsClaim names the ID-token claim holding the person's groups (default "groups").
+	GroupsClaim string
+	// SourceIdentityClaim names the claim that becomes the source identity of a mapped OIDC
+	// login when the token has no https://aws.amazon.com/source_identity claim (default
+	// "sub"; "email" or "preferred_username" are common choices). A token without that claim
+	// falls back to sub.
+	SourceIdentityClaim string
 }
 
 // Service implements the STS operations.
@@ -67,6 +77,9 @@ type Service struct {
 	// Web identity: registered providers and the token verifier; nil disables it.
 	providers OIDCProviders
 	oidc      *oidc.Verifier
+	mappings  WebIdentityMapper
+	groups    string // claim names
+	sourceID  string
 	limit     *limiter
 	now       func() time.Time
 	rand      io.Reader
@@ -88,7 +101,7 @@ const maxOpened = 65536
 // New returns the STS service. roles may be nil when only GetCallerIdentity is served.
 func New(account identity.AccountID, ring *keyring.Ring, roles Roles, opts *Options) *Service {
 	s := &Service{account: account, ring: ring, roles: roles, now: time.Now, rand: rand.Reader,
-		log: slog.New(slog.DiscardHandler), opened: map[[32]byte]*opened{}}
+		log: slog.New(slog.DiscardHandler), opened: map[[32]byte]*opened{}, groups: "groups", sourceID: "sub"}
 	if opts != nil {
 		if opts.Now != nil {
 			s.now = opts.Now
@@ -99,7 +112,13 @@ func New(account identity.AccountID, ring *keyring.Ring, roles Roles, opts *Opti
 		if opts.Logger != nil {
 			s.log = opts.Logger
 		}
-		s.providers, s.oidc = opts.Providers, opts.OIDC
+		s.providers, s.oidc, s.mappings = opts.Providers, opts.OIDC, opts.Mappings
+		if opts.GroupsClaim != "" {
+			s.groups = opts.GroupsClaim
+		}
+		if opts.SourceIdentityClaim != "" {
+			s.sourceID = opts.SourceIdentityClaim
+		}
 		s.limit = newLimiter(opts.Limits, s.now)
 	}
 	return s

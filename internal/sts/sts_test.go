@@ -16,6 +16,7 @@ import (
 	"github.com/sluicehq/sluice/internal/awsproto"
 	"github.com/sluicehq/sluice/internal/identity"
 	"github.com/sluicehq/sluice/internal/keyring"
+	"github.com/sluicehq/sluice/internal/mappings"
 	"github.com/sluicehq/sluice/internal/oidc"
 	"github.com/sluicehq/sluice/internal/oidc/oidctest"
 	"github.com/sluicehq/sluice/internal/policy"
@@ -478,6 +479,103 @@ func TestAssumeRoleWithWebIdentity(t *testing.T) {
 	defer other.Close()
 	if _, err := call(other.Token("alice", "sluice-cli", time.Hour, nil)); awsproto.As(err) == nil || awsproto.As(err).Code != "InvalidIdentityToken" {
 		t.Errorf("unregistered issuer: %v", err)
+	}
+}
+
+// mapper decides with the mappings package's own pure decision over a fixed list.
+type mapper struct {
+	all []mappings.Mapping
+	err error
+}
+
+func (m mapper) MapWebIdentity(_ context.Context, l WebIdentityLogin, role identity.ARN) (bool, bool, error) {
+	g, a := mappings.DecideOIDC(m.all, mappings.Login{OIDCIssuer: l.Issuer, OIDCSubject: l.Subject, OIDCGroups: l.Groups}, role)
+	return g, a, m.err
+}
+
+func TestWebIdentityMappings(t *testing.T) {
+	is := oidctest.New()
+	defer is.Close()
+	key := issuerKey(is.URL())
+	provARN := identity.ARN("arn:aws:iam::" + acct + ":oidc-provider/" + key)
+	engRole := "arn:aws:iam::" + acct + ":role/eng"
+	bareRole := "arn:aws:iam::" + acct + ":role/bare" // no sts:SetSourceIdentity in its trust
+	setup := func(m WebIdentityMapper, siClaim string) *env {
+		e := newEnv(t)
+		e.svc.providers = providers{is.URL(): {ARN: provARN, ClientIDs: []string{"sluice-cli"}}}
+		e.svc.oidc = oidc.NewVerifier(&oidc.Options{Client: is.Client()})
+		e.svc.mappings = m
+		if siClaim != "" {
+			e.svc.sourceID = siClaim
+		}
+		e.iam.roles[engRole] = &Role{Name: "eng", ID: "AROAENGENGENGENGENGE", ARN: identity.ARN(engRole), MaxSessionDuration: time.Hour,
+			Trust: mustParse(t, `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":"`+string(provARN)+`"},
+			 "Action":["sts:AssumeRoleWithWebIdentity","sts:SetSourceIdentity"],"Condition":{"StringEquals":{"`+key+`:aud":"sluice-cli"}}}]}`, policy.Resource)}
+		e.iam.roles[bareRole] = &Role{Name: "bare", ID: "AROABAREBAREBAREBARE", ARN: identity.ARN(bareRole), MaxSessionDuration: time.Hour,
+			Trust: mustParse(t, `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":"`+string(provARN)+`"},
+			 "Action":"sts:AssumeRoleWithWebIdentity"}]}`, policy.Resource)}
+		return e
+	}
+	governed := mapper{all: []mappings.Mapping{
+		{OIDCIssuer: is.URL(), OIDCGroup: "eng", RoleARN: identity.ARN(engRole)},
+		{OIDCIssuer: is.URL(), OIDCGroup: "eng", RoleARN: identity.ARN(bareRole)},
+	}}
+	otherIssuer := mapper{all: []mappings.Mapping{{OIDCIssuer: "https://elsewhere.example.com", OIDCGroup: "eng", RoleARN: identity.ARN(engRole)}}}
+	tok := func(sub string, extra map[string]any) string { return is.Token(sub, "sluice-cli", time.Hour, extra) }
+	eng := map[string]any{"groups": []any{"ops", "eng"}, "email": "alice@example.com"}
+	type result struct {
+		Code, Message  string
+		SourceIdentity string // in the answer and in the session
+	}
+	for _, tc := range []struct {
+		name    string
+		m       WebIdentityMapper
+		siClaim string
+		role    string
+		token   string
+		want    result
+	}{
+		{"mapped group: the subject is the source identity", governed, "", engRole, tok("alice", eng), result{SourceIdentity: "alice"}},
+		{"a configured claim as source identity", governed, "email", engRole, tok("alice", eng), result{SourceIdentity: "alice@example.com"}},
+		{"a missing configured claim falls back to sub", governed, "email", engRole, tok("alice", map[string]any{"groups": "eng"}), result{SourceIdentity: "alice"}},
+		{"the token's AWS source identity claim wins", governed, "", engRole,
+			tok("alice", map[string]any{"groups": []any{"eng"}, "https://aws.amazon.com/source_identity": "a.person"}), result{SourceIdentity: "a.person"}},
+		{"unmapped group", governed, "", engRole, tok("bob", map[string]any{"groups": []any{"sales"}}), result{Code: "AccessDenied",
+			Message: "User: " + string(provARN) + " is not authorized to perform: sts:AssumeRoleWithWebIdentity on resource: " + engRole}},
+		{"no groups claim", governed, "", engRole, tok("bob", nil), result{Code: "AccessDenied",
+			Message: "User: " + string(provARN) + " is not authorized to perform: sts:AssumeRoleWithWebIdentity on resource: " + engRole}},
+		{"mapped, but the trust lacks sts:SetSourceIdentity", governed, "", bareRole, tok("alice", eng), result{Code: "AccessDenied",
+			Message: "User: " + string(provARN) + " is not authorized to perform: sts:SetSourceIdentity on resource: " + bareRole}},
+		{"issuer without mappings: the trust alone", otherIssuer, "", bareRole, tok("bob", nil), result{}},
+		{"no mappings service", nil, "", bareRole, tok("bob", nil), result{}},
+		{"mappings unreadable", mapper{err: errors.New("disk")}, "", engRole, tok("alice", eng), result{Code: "InternalFailure", Message: "An internal error occurred"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := setup(tc.m, tc.siClaim)
+			ctx := context.Background()
+			out, err := e.svc.AssumeRoleWithWebIdentity(ctx, &identity.Principal{}, &AssumeRoleWithWebIdentityInput{
+				RoleArn: tc.role, RoleSessionName: "laptop", WebIdentityToken: tc.token})
+			var got result
+			if err != nil {
+				ae := awsproto.As(err)
+				if ae == nil {
+					t.Fatalf("err %v", err)
+				}
+				got.Code, got.Message = ae.Code, ae.Message
+			} else {
+				cred, err := e.svc.Lookup(ctx, out.Credentials.AccessKeyID, out.Credentials.SessionToken.Reveal())
+				if err != nil {
+					t.Fatal(err)
+				}
+				if cred.Principal.Session.SourceIdentity != out.SourceIdentity {
+					t.Errorf("session source identity %q, answer %q", cred.Principal.Session.SourceIdentity, out.SourceIdentity)
+				}
+				got.SourceIdentity = out.SourceIdentity
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("(-want +got)\n%s", diff)
+			}
+		})
 	}
 }
 

@@ -28,6 +28,20 @@ type OIDCProviders interface {
 	OIDCProviderFor(ctx context.Context, issuer string) (*OIDCProvider, error)
 }
 
+// WebIdentityLogin is what a verified ID token says about the person, for mapping checks.
+type WebIdentityLogin struct {
+	Issuer  string   // the iss claim, a registered provider's URL
+	Subject string   // sub
+	Groups  []string // the groups claim (Options.GroupsClaim)
+}
+
+// WebIdentityMapper holds Sluice's identity mappings for OIDC issuers (the mappings service).
+type WebIdentityMapper interface {
+	// MapWebIdentity reports whether any mapping names l.Issuer (governed) and, when one does,
+	// whether a mapping of role matches l's subject or one of its groups (allowed).
+	MapWebIdentity(ctx context.Context, l WebIdentityLogin, role identity.ARN) (governed, allowed bool, err error)
+}
+
 // AssumeRoleWithWebIdentityInput is the request (spec §2).
 type AssumeRoleWithWebIdentityInput struct {
 	RoleArn          string             `query:"RoleArn,required"`
@@ -50,6 +64,23 @@ type AssumeRoleWithWebIdentityOutput struct {
 	SourceIdentity              string          `xml:"SourceIdentity,omitempty"`
 }
 
+// claimStrings reads a claim holding a string or a list of strings.
+func claimStrings(v any) []string {
+	switch t := v.(type) {
+	case string:
+		return []string{t}
+	case []any:
+		out := make([]string, 0, len(t))
+		for _, e := range t {
+			if s, ok := e.(string); ok {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	return nil
+}
+
 // issuerKey is the provider's name in ARNs and condition keys: the issuer URL without scheme.
 func issuerKey(issuer string) string {
 	s := strings.TrimPrefix(strings.TrimPrefix(issuer, "https://"), "http://")
@@ -68,6 +99,23 @@ func idpError(code, format string, args ...any) *awsproto.Error {
 // call is unsigned: the token is the credential. Its signature is checked against the issuer's
 // keys, its audience against the provider's client ids, and the role's trust policy must allow
 // sts:AssumeRoleWithWebIdentity for the provider, with <issuer>:sub, :aud and :amr as keys.
+//
+// # Mapped issuers
+//
+// An issuer that Sluice has identity mappings for (Options.Mappings: issuer + sub and/or a
+// group of the groups claim → role) is a Sluice OIDC login, and two things change:
+//
+//   - The role must also be mapped to the person: some mapping of the role must match the
+//     token's sub, or one of the groups in its groups claim (Options.GroupsClaim). Otherwise the
+//     answer is AccessDenied, worded as a refused trust. Roles nobody mapped stay out of reach
+//     for that issuer's tokens whatever their trust says; issuers without mappings keep plain
+//     AWS semantics (the trust policy alone).
+//   - The person becomes the session's source identity, so every call of the session names
+//     them in the audit trail (sessionContext.sourceIdentity): the token's
+//     https://aws.amazon.com/source_identity claim when present, else Options.SourceIdentityClaim
+//     (default sub), mapped into the [\w+=,.@-]{2,64} alphabet. As with AWS, setting a source
+//     identity needs sts:SetSourceIdentity in the trust policy, which the mappings service
+//     checks when a mapping is created.
 func (s *Service) AssumeRoleWithWebIdentity(ctx context.Context, _ *identity.Principal, in *AssumeRoleWithWebIdentityInput) (*AssumeRoleWithWebIdentityOutput, error) {
 	if s.providers == nil || s.oidc == nil {
 		return nil, idpError("InvalidIdentityToken", "No OpenIDConnect provider found in your account")
@@ -110,6 +158,20 @@ func (s *Service) AssumeRoleWithWebIdentity(ctx context.Context, _ *identity.Pri
 	if aud == "" {
 		return nil, idpError("InvalidIdentityToken", "Incorrect token audience")
 	}
+	governed := false
+	if s.mappings != nil {
+		l := WebIdentityLogin{Issuer: issuer, Subject: claims.Subject, Groups: claimStrings(claims.Raw[s.groups])}
+		var allowed bool
+		governed, allowed, err = s.mappings.MapWebIdentity(ctx, l, identity.ARN(in.RoleArn))
+		if err != nil {
+			s.log.Error("reading identity mappings", "err", err)
+			return nil, awsproto.Errorf(http.StatusInternalServerError, "InternalFailure", "An internal error occurred")
+		}
+		if governed && !allowed {
+			s.log.Info("web identity login refused: no mapping of the role matches", "issuer", issuer, "sub", claims.Subject, "role", in.RoleArn)
+			return nil, denied(&identity.Principal{ARN: prov.ARN}, "sts:AssumeRoleWithWebIdentity", in.RoleArn)
+		}
+	}
 
 	// AWS's claims for session tags and source identity.
 	if tagClaim, ok := claims.Raw["https://aws.amazon.com/tags"].(map[string]any); ok {
@@ -148,6 +210,14 @@ func (s *Service) AssumeRoleWithWebIdentity(ctx context.Context, _ *identity.Pri
 			return nil, idpError("IDPRejectedClaim", "The source identity in the web identity token is not valid")
 		}
 		r.sourceIdentity = tr.sourceIdentity
+	}
+	if governed && r.sourceIdentity == nil {
+		who, _ := claims.Raw[s.sourceID].(string)
+		if who == "" {
+			who = claims.Subject
+		}
+		si := sanitizeSourceIdentity(who)
+		r.sourceIdentity = &si
 	}
 
 	key := issuerKey(issuer)
