@@ -65,15 +65,23 @@ func (c *collect) Write(rec arrow.RecordBatch) error {
 
 func scanAll(t testing.TB, objs Objects, tbl *Table, acc *catalog.TableAccess, req Request) ([]map[string]any, error) {
 	t.Helper()
+	rows, _, err := scanStats(t, objs, tbl, acc, req)
+	return rows, err
+}
+
+// scanStats is scanAll with the scan's Stats.
+func scanStats(t testing.TB, objs Objects, tbl *Table, acc *catalog.TableAccess, req Request) ([]map[string]any, Stats, error) {
+	t.Helper()
 	p, err := Compile(tbl, acc, req)
 	if err != nil {
-		return nil, err
+		return nil, Stats{}, err
 	}
 	var c collect
-	if _, err := p.Scan(context.Background(), objs, &c, &Options{BatchSize: 7}); err != nil {
-		return nil, err
+	st, err := p.Scan(context.Background(), objs, &c, &Options{BatchSize: 7})
+	if err != nil {
+		return nil, st, err
 	}
-	return c.rows, nil
+	return c.rows, st, nil
 }
 
 // sample rows: id bigint, name string, region string, amount double, ok boolean; year is a partition.
@@ -135,6 +143,12 @@ func jsonLine(r sampleRow) string {
 
 func parquetFile(t testing.TB, rows []sampleRow) []byte {
 	t.Helper()
+	return parquetFileGroups(t, rows, rowGroup(len(rows)))
+}
+
+// parquetFileGroups writes rows as Parquet with row groups of at most group rows.
+func parquetFileGroups(t testing.TB, rows []sampleRow, group int64) []byte {
+	t.Helper()
 	schema := arrow.NewSchema([]arrow.Field{
 		{Name: "id", Type: arrow.PrimitiveTypes.Int64, Nullable: true},
 		{Name: "name", Type: arrow.BinaryTypes.String, Nullable: true},
@@ -170,7 +184,7 @@ func parquetFile(t testing.TB, rows []sampleRow) []byte {
 	rec := b.NewRecordBatch()
 	defer rec.Release()
 	var buf bytes.Buffer
-	w, err := pqarrow.NewFileWriter(schema, &buf, parquet.NewWriterProperties(parquet.WithMaxRowGroupLength(rowGroup(len(rows)))), pqarrow.DefaultWriterProps())
+	w, err := pqarrow.NewFileWriter(schema, &buf, parquet.NewWriterProperties(parquet.WithMaxRowGroupLength(group)), pqarrow.DefaultWriterProps())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -32,6 +32,7 @@ type Plan struct {
 	where     rowfilter.Expr
 	limit     int64
 	schema    *arrow.Schema
+	prune     *pruner // nil = read every row group
 }
 
 // Compile checks req against the principal's access and compiles the filters once.
@@ -151,6 +152,11 @@ func Compile(t *Table, acc *catalog.TableAccess, req Request) (*Plan, error) {
 		fields[k] = arrow.Field{Name: t.Columns[i].Name, Type: typ, Nullable: true}
 	}
 	p.schema = arrow.NewSchema(fields, nil)
+	masked := map[string]bool{}
+	for i := range p.cells {
+		masked[strings.ToLower(t.Columns[i].Name)] = true
+	}
+	p.prune = newPruner(p.rowFilter, p.where, masked)
 	return p, nil
 }
 
@@ -201,9 +207,11 @@ type Options struct {
 
 // Stats counts what a scan did.
 type Stats struct {
-	Files        int
-	RowsRead     int64
-	RowsReturned int64
+	Files            int
+	RowGroups        int // Parquet row groups read
+	RowGroupsSkipped int // Parquet row groups whose statistics rule out every row
+	RowsRead         int64
+	RowsReturned     int64
 }
 
 // Scan reads the table's files through objs and writes the visible rows to sink, batch by batch.
@@ -236,7 +244,7 @@ func (p *Plan) Scan(ctx context.Context, objs Objects, sink Sink, opts *Options)
 			return st, err
 		}
 		st.Files++
-		r, err := openReader(ctx, objs, p.t, f, p.need, batch, mem)
+		r, err := openReader(ctx, objs, p.t, f, p.need, batch, mem, p.prune, &st)
 		if err != nil {
 			return st, err
 		}

@@ -13,6 +13,7 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -84,7 +85,8 @@ type batchReader interface {
 }
 
 // openReader opens one data file for the needed column indices (into t.Columns).
-func openReader(ctx context.Context, objs Objects, t *Table, f dataFile, need []int, batch int, mem memory.Allocator) (batchReader, error) {
+// For Parquet, row groups that pr proves hold no visible row are skipped and counted in st.
+func openReader(ctx context.Context, objs Objects, t *Table, f dataFile, need []int, batch int, mem memory.Allocator, pr *pruner, st *Stats) (batchReader, error) {
 	var data []int // needed data columns
 	for _, i := range need {
 		if !t.Columns[i].Partition {
@@ -95,7 +97,7 @@ func openReader(ctx context.Context, objs Objects, t *Table, f dataFile, need []
 	var err error
 	switch t.Format {
 	case Parquet:
-		inner, err = openParquet(ctx, objs, t, f, data, batch, mem)
+		inner, err = openParquet(ctx, objs, t, f, data, batch, mem, pr, st)
 	default:
 		var rc io.ReadCloser
 		rc, err = openText(ctx, objs, t.Bucket, f)
@@ -527,14 +529,76 @@ func appendJSON(b array.Builder, raw json.RawMessage, hive string) {
 // parquetReader reads the needed columns of a Parquet file with pqarrow.
 type parquetReader struct {
 	obj   *objectReaderAt
-	rr    pqarrow.RecordReader
-	slot  []int // per needed data column: index into the record's columns, -1 = absent
+	rr    pqarrow.RecordReader // nil when every row group was skipped
+	slot  []int                // per needed data column: index into the record's columns, -1 = absent
 	types []arrow.DataType
 	mem   memory.Allocator
 	cur   arrow.RecordBatch
+	out   []arrow.Array
 }
 
-func openParquet(ctx context.Context, objs Objects, t *Table, f dataFile, data []int, batch int, mem memory.Allocator) (*parquetReader, error) {
+// parquetLeaf finds the leaf column holding a table column (by name, case-insensitively) and
+// the Arrow type pqarrow reads it as; -1 when the file has none (the column reads as NULL).
+func parquetLeaf(fields []pqarrow.SchemaField, name string) (int, arrow.DataType) {
+	for _, fld := range fields {
+		if strings.EqualFold(fld.Field.Name, name) && fld.ColIndex >= 0 {
+			return fld.ColIndex, fld.Field.Type
+		}
+	}
+	return -1, nil
+}
+
+// keepGroups returns the row groups of pf that pr cannot rule out (nil = all of them) and how
+// many it ruled out.
+func keepGroups(pf *file.Reader, fields []pqarrow.SchemaField, t *Table, pr *pruner) ([]int, int) {
+	md := pf.MetaData()
+	n := md.NumRowGroups()
+	if pr == nil || n == 0 {
+		return nil, 0
+	}
+	type leaf struct {
+		idx int
+		typ arrow.DataType
+	}
+	leaves := map[string]leaf{}
+	for _, name := range pr.cols {
+		if i := t.column(name); i >= 0 && !t.Columns[i].Partition {
+			idx, typ := parquetLeaf(fields, t.Columns[i].Name)
+			leaves[name] = leaf{idx, typ}
+		}
+	}
+	keep := make([]int, 0, n)
+	stats := make(map[string]colStats, len(leaves))
+	lookup := func(name string) (colStats, bool) {
+		cs, ok := stats[name]
+		return cs, ok
+	}
+	for g := 0; g < n; g++ {
+		rg := md.RowGroup(g)
+		rows := rg.NumRows()
+		clear(stats)
+		for name, l := range leaves {
+			if l.idx < 0 {
+				stats[name] = colStats{Nulls: rows, Rows: rows}
+				continue
+			}
+			cc, err := rg.ColumnChunk(l.idx)
+			if err != nil {
+				continue
+			}
+			stats[name] = chunkStats(l.typ, cc, rows)
+		}
+		if !pr.skip(lookup) {
+			keep = append(keep, g)
+		}
+	}
+	if len(keep) == n {
+		return nil, 0
+	}
+	return keep, n - len(keep)
+}
+
+func openParquet(ctx context.Context, objs Objects, t *Table, f dataFile, data []int, batch int, mem memory.Allocator, pr *pruner, st *Stats) (*parquetReader, error) {
 	ra := &objectReaderAt{ctx: ctx, objs: objs, bucket: t.Bucket, key: f.key, size: f.size}
 	pf, err := file.NewParquetReader(ra)
 	if err != nil {
@@ -550,22 +614,30 @@ func openParquet(ctx context.Context, objs Objects, t *Table, f dataFile, data [
 	fields := fr.Manifest.Fields
 	for _, i := range data {
 		slot := -1
-		for _, fld := range fields {
-			if strings.EqualFold(fld.Field.Name, t.Columns[i].Name) && fld.ColIndex >= 0 {
-				slot = len(leaves)
-				leaves = append(leaves, fld.ColIndex)
-				break
-			}
+		if idx, _ := parquetLeaf(fields, t.Columns[i].Name); idx >= 0 {
+			slot = len(leaves)
+			leaves = append(leaves, idx)
 		}
 		p.slot = append(p.slot, slot)
 		typ, _ := ArrowType(t.Columns[i].Type)
 		p.types = append(p.types, typ)
 	}
+	p.out = make([]arrow.Array, len(p.slot))
+	groups, skipped := keepGroups(pf, fields, t, pr)
+	if st != nil {
+		total := pf.NumRowGroups()
+		st.RowGroupsSkipped += skipped
+		st.RowGroups += total - skipped
+	}
+	if groups != nil && len(groups) == 0 {
+		pf.Close()
+		return p, nil // nothing left to read
+	}
 	if len(leaves) == 0 {
 		// Only partition columns or absent columns: read the first leaf for the row count.
 		leaves = []int{0}
 	}
-	rr, err := fr.GetRecordReader(ctx, leaves, nil)
+	rr, err := fr.GetRecordReader(ctx, leaves, groups)
 	if err != nil {
 		pf.Close()
 		return nil, &Error{Kind: Corrupt, Msg: "parquet " + f.key, Err: err}
@@ -578,6 +650,9 @@ func (p *parquetReader) next() ([]arrow.Array, int, error) {
 	if p.cur != nil {
 		p.cur.Release()
 		p.cur = nil
+	}
+	if p.rr == nil {
+		return nil, 0, io.EOF
 	}
 	if !p.rr.Next() {
 		if err := p.rr.Err(); err != nil && err != io.EOF {
@@ -605,10 +680,17 @@ func (p *parquetReader) close() {
 	if p.cur != nil {
 		p.cur.Release()
 	}
-	p.rr.Release()
+	if p.rr != nil {
+		p.rr.Release()
+	}
 }
 
-// objectReaderAt reads an object by ranges (one blob Range per ReadAt).
+// tailSize is how much of the end of a Parquet object is fetched at once: the footer, and the
+// whole object when it is small.
+const tailSize = 64 << 10
+
+// objectReaderAt reads an object by ranges (one blob Range per ReadAt), except that reads
+// within its last tailSize bytes are served from one fetch of them.
 type objectReaderAt struct {
 	ctx    context.Context
 	objs   Objects
@@ -616,6 +698,8 @@ type objectReaderAt struct {
 	key    string
 	size   int64
 	off    int64
+	mu     sync.Mutex
+	tail   []byte // the object's last len(tail) bytes, once fetched
 }
 
 func (o *objectReaderAt) ReadAt(p []byte, off int64) (int, error) {
@@ -626,20 +710,44 @@ func (o *objectReaderAt) ReadAt(p []byte, off int64) (int, error) {
 	if off+n > o.size {
 		n = o.size - off
 	}
+	tailOff := o.size - min(o.size, tailSize)
+	if off >= tailOff {
+		o.mu.Lock()
+		tail := o.tail
+		if tail == nil {
+			tail = make([]byte, o.size-tailOff)
+			if _, err := o.fetch(tail, tailOff); err != nil {
+				o.mu.Unlock()
+				return 0, err
+			}
+			o.tail = tail
+		}
+		o.mu.Unlock()
+		m := copy(p[:n], tail[off-tailOff:])
+		if m < len(p) {
+			return m, io.EOF
+		}
+		return m, nil
+	}
+	m, err := o.fetch(p[:n], off)
+	if err == nil && n < int64(len(p)) {
+		err = io.EOF
+	}
+	return m, err
+}
+
+// fetch reads len(p) bytes at off with one Range.
+func (o *objectReaderAt) fetch(p []byte, off int64) (int, error) {
 	obj, err := o.objs.Open(o.ctx, o.bucket, o.key)
 	if err != nil {
 		return 0, err
 	}
 	defer obj.Close()
-	r, err := obj.Range(off, n)
+	r, err := obj.Range(off, int64(len(p)))
 	if err != nil {
 		return 0, err
 	}
-	m, err := io.ReadFull(r, p[:n])
-	if err == nil && n < int64(len(p)) {
-		err = io.EOF
-	}
-	return m, err
+	return io.ReadFull(r, p)
 }
 
 func (o *objectReaderAt) Seek(offset int64, whence int) (int64, error) {
