@@ -64,6 +64,10 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	// OIDCClient fetches OIDC discovery documents and keys (default: system roots, 10 s timeout).
 	OIDCClient *http.Client
+	// OIDCGroupsClaim and OIDCSourceIdentityClaim name the ID-token claims that mapped OIDC
+	// logins are matched by and recorded as (default "groups" and "sub"; see sts.Options).
+	OIDCGroupsClaim         string
+	OIDCSourceIdentityClaim string
 	// STSLimits throttles credential issuing per principal and per replica (zero: unlimited).
 	STSLimits sts.Limits
 	// Now is the clock of every service (default time.Now); tests move it to expire credentials.
@@ -185,8 +189,10 @@ func Start(ctx context.Context, cfg Config) (*Daemon, error) {
 	d.GlueSlot = &catalog.Slot{}
 	d.LFSlot = &lakeformation.Slot{}
 	iamForSTS := stsIAM{iam: d.IAMSlot.Service}
+	d.Mappings = &mappings.Slot{}
 	stsSvc := sts.New(cfg.Account, d.Keyring, iamForSTS, &sts.Options{
 		Logger: cfg.Logger, Now: cfg.Now, Providers: iamForSTS, Limits: cfg.STSLimits, OIDC: oidc.NewVerifier(&oidc.Options{Now: cfg.Now, Client: cfg.OIDCClient}),
+		Mappings: stsMappings{slot: d.Mappings}, GroupsClaim: cfg.OIDCGroupsClaim, SourceIdentityClaim: cfg.OIDCSourceIdentityClaim,
 	})
 	d.Auditing = &audit.Slot{}
 	// LookupEvents is authorized by IAM (cloudtrail:LookupEvents) once it runs.
@@ -200,7 +206,6 @@ func Start(ctx context.Context, cfg Config) (*Daemon, error) {
 		}))
 	// Sluice's own API and the login endpoints (identity mappings, Kerberos).
 	d.Native = awsproto.NewNativeRouter()
-	d.Mappings = &mappings.Slot{}
 	d.Mappings.Register(d.Native)
 	d.Tables = &tables.Slot{}
 	d.Tables.Register(d.Native)
