@@ -78,16 +78,21 @@ type Lake struct {
 // and tables. endpoint goes into the fix commands (--endpoint-url; "" leaves it out).
 func IAMAllowed(l Lake, endpoint string) []Finding {
 	var out []Finding
+	byDB := map[string][]Grant{}
+	for _, g := range l.Grants {
+		byDB[g.Database] = append(byDB[g.Database], g)
+	}
+	regs := registrations(l.Locations)
 	governed := 0
 	for _, t := range l.Tables {
-		loc := governingLocation(t.Location, l.Locations)
+		loc := regs.governing(t.Location)
 		if loc == "" {
 			continue
 		}
 		governed++
 		var held []Grant
-		for _, g := range l.Grants {
-			if g.Database == t.Database && (g.Kind == WildcardGrant || g.Table == t.Name) && len(g.Permissions)+len(g.GrantOption) > 0 {
+		for _, g := range byDB[t.Database] {
+			if (g.Kind == WildcardGrant || g.Table == t.Name) && len(g.Permissions)+len(g.GrantOption) > 0 {
 				held = append(held, g)
 			}
 		}
@@ -152,20 +157,40 @@ func grantsIAP(ps []PrincipalPermissions) bool {
 	return false
 }
 
-// governingLocation returns the registered location ARN that contains the table location, or "".
-func governingLocation(location string, registered []string) string {
+// registration is a registered location and its path ("bucket/prefix/", with the slash).
+type registration struct{ arn, path string }
+
+type registrationList []registration
+
+func registrations(arns []string) registrationList {
+	var out registrationList
+	for _, arn := range arns {
+		if p := strings.TrimSuffix(strings.TrimPrefix(arn, "arn:aws:s3:::"), "/"); p != "" {
+			out = append(out, registration{arn, p + "/"})
+		}
+	}
+	return out
+}
+
+// governing returns the registered location ARN that contains the table location, or "".
+func (rs registrationList) governing(location string) string {
 	path, ok := s3Path(location)
 	if !ok {
 		return ""
 	}
+	path += "/"
 	best := ""
-	for _, arn := range registered {
-		reg := strings.TrimSuffix(strings.TrimPrefix(arn, "arn:aws:s3:::"), "/")
-		if reg != "" && (path == reg || strings.HasPrefix(path, reg+"/")) && len(arn) > len(best) {
-			best = arn
+	for _, r := range rs {
+		if strings.HasPrefix(path, r.path) && len(r.arn) > len(best) {
+			best = r.arn
 		}
 	}
 	return best
+}
+
+// governingLocation returns the registered location ARN that contains the table location, or "".
+func governingLocation(location string, registered []string) string {
+	return registrations(registered).governing(location)
 }
 
 // s3Path turns "s3://bucket/a/b/" (or s3a://, s3n://) into "bucket/a/b".

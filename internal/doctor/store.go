@@ -90,7 +90,15 @@ func sqliteVersion(ctx context.Context, path string) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	db, err := sql.Open("sqlite", "file:"+(&url.URL{Path: abs}).EscapedPath()+"?mode=ro&_pragma=busy_timeout(5000)&_pragma=query_only(1)")
+	// A read-only connection to a WAL database still creates the -wal and -shm files when they
+	// are missing, owned by whoever runs the doctor, which may lock the server out of them. They
+	// exist while a server has the file open; when they do not, no one is writing and the file is
+	// read as immutable, which creates nothing.
+	q := "?mode=ro&_pragma=busy_timeout(5000)&_pragma=query_only(1)"
+	if _, err := os.Stat(abs + "-wal"); err != nil {
+		q = "?mode=ro&immutable=1"
+	}
+	db, err := sql.Open("sqlite", "file:"+(&url.URL{Path: abs}).EscapedPath()+q)
 	if err != nil {
 		return 0, err
 	}
