@@ -9,8 +9,9 @@ import (
 // library's patterns. Requests reach it authenticated like every AWS request (SigV4, service
 // "sluice"); handlers read the caller from the Call and decide nothing themselves.
 type NativeRouter struct {
-	mux *http.ServeMux
-	ops []string
+	mux      *http.ServeMux
+	ops      []string
+	patterns map[string]string
 }
 
 // NewNativeRouter returns an empty router.
@@ -20,6 +21,10 @@ func NewNativeRouter() *NativeRouter { return &NativeRouter{mux: http.NewServeMu
 // (for logs, metrics and audit). Path values are available through r.PathValue.
 func (n *NativeRouter) Handle(pattern, op string, h func(w http.ResponseWriter, r *http.Request, c *Call)) {
 	n.ops = append(n.ops, op)
+	if n.patterns == nil {
+		n.patterns = make(map[string]string)
+	}
+	n.patterns[op] = pattern
 	n.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		c := CallFrom(r.Context())
 		c.Operation = op
@@ -33,6 +38,9 @@ func (n *NativeRouter) Operations() []string {
 	sort.Strings(out)
 	return out
 }
+
+// Pattern returns the pattern registered under operation op ("" if none), for documentation.
+func (n *NativeRouter) Pattern(op string) string { return n.patterns[op] }
 
 // ServeAWS implements Handler.
 func (n *NativeRouter) ServeAWS(w http.ResponseWriter, r *http.Request, c *Call) {
