@@ -262,7 +262,9 @@ func newDatabases() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "databases",
 		Short: "List the databases you may describe",
-		Args:  cobra.NoArgs,
+		Example: `  sluice databases
+  sluice databases --endpoint-url http://127.0.0.1:9876 --profile analyst`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var out struct{ Databases []tables.DatabaseSummary }
 			if err := f.native(cmd.Context(), http.MethodGet, "/_sluice/v1/databases", nil, nil, &out); err != nil {
@@ -283,7 +285,9 @@ func newTables() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "tables DATABASE",
 		Short: "List the tables of a database you may describe",
-		Args:  cobra.ExactArgs(1),
+		Example: `  sluice tables tpc
+  sluice tables tpc --endpoint-url http://127.0.0.1:9876 --profile analyst`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var out struct{ Tables []tables.TableSummary }
 			if err := f.native(cmd.Context(), http.MethodGet, "/_sluice/v1/databases/"+url.PathEscape(args[0])+"/tables", nil, nil, &out); err != nil {
