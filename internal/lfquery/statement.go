@@ -40,7 +40,7 @@ func ParseStatement(q, defaultDatabase string) (*Statement, error) {
 			p.space()
 			at := p.i
 			name, ok := p.ident()
-			if !ok {
+			if !ok || q[at] != '"' && reserved(name) {
 				return nil, invalidAt(at, "expected a column name or *")
 			}
 			st.Columns = append(st.Columns, name)
@@ -232,6 +232,16 @@ func hasWord(s string, i int, kw string) bool {
 		return false
 	}
 	return i+len(kw) == len(s) || !isIdentByte(s[i+len(kw)])
+}
+
+// reserved words cannot be unquoted column names.
+func reserved(name string) bool {
+	for _, kw := range []string{"SELECT", "FROM", "WHERE", "LIMIT"} {
+		if strings.EqualFold(name, kw) {
+			return true
+		}
+	}
+	return false
 }
 
 func word(s string) string {
