@@ -357,3 +357,18 @@ func BenchmarkAllowed(b *testing.B) {
 		}
 	}
 }
+
+func BenchmarkDecideOIDC(b *testing.B) {
+	const idp = "https://idp.example.com"
+	var all []Mapping
+	for i := range 200 {
+		all = append(all, Mapping{OIDCIssuer: idp, OIDCGroup: fmt.Sprintf("g%d", i), RoleARN: role1})
+	}
+	l := Login{OIDCIssuer: idp, OIDCSubject: "alice", OIDCGroups: []string{"staff", "eng", "g199"}}
+	b.ResetTimer()
+	for b.Loop() {
+		if g, a := DecideOIDC(all, l, role1); !g || !a {
+			b.Fatal(g, a)
+		}
+	}
+}
