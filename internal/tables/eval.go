@@ -2,16 +2,12 @@ package tables
 
 import (
 	"strings"
-	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 
 	"github.com/sluicehq/sluice/internal/rowfilter"
 )
-
-// pred evaluates a filter for row i of the bound batch.
-type pred func(i int) rowfilter.Truth
 
 // view binds column names to a batch's arrays; when masked, a restricted column's cell is NULL
 // unless vis says it is visible.
@@ -93,130 +89,11 @@ func valueAt(a arrow.Array, i int) any {
 	return a.ValueStr(i)
 }
 
-// numGetter returns a typed reader of numeric cells, or nil for non-numeric arrays.
-func numGetter(a arrow.Array) func(i int) float64 {
-	switch a := a.(type) {
-	case *array.Int8:
-		return func(i int) float64 { return float64(a.Value(i)) }
-	case *array.Int16:
-		return func(i int) float64 { return float64(a.Value(i)) }
-	case *array.Int32:
-		v := a.Int32Values()
-		return func(i int) float64 { return float64(v[i]) }
-	case *array.Int64:
-		v := a.Int64Values()
-		return func(i int) float64 { return float64(v[i]) }
-	case *array.Float32:
-		return func(i int) float64 { return float64(a.Value(i)) }
-	case *array.Float64:
-		v := a.Float64Values()
-		return func(i int) float64 { return v[i] }
-	}
-	return nil
-}
-
-func strGetter(a arrow.Array) func(i int) string {
-	switch a := a.(type) {
-	case *array.String:
-		return a.Value
-	case *array.LargeString:
-		return a.Value
-	}
-	return nil
-}
-
 func truth(b bool) rowfilter.Truth {
 	if b {
 		return rowfilter.True
 	}
 	return rowfilter.False
-}
-
-// compile turns e into a pred over v: typed closures for comparisons on numeric and string
-// arrays; rowfilter.Eval per row for everything else (so both agree).
-func (v *view) compile(e rowfilter.Expr) pred {
-	switch e := e.(type) {
-	case *rowfilter.And:
-		ps := make([]pred, len(e.Terms))
-		for k, t := range e.Terms {
-			ps[k] = v.compile(t)
-		}
-		return func(i int) rowfilter.Truth {
-			out := rowfilter.True
-			for _, p := range ps {
-				switch p(i) {
-				case rowfilter.False:
-					return rowfilter.False
-				case rowfilter.Unknown:
-					out = rowfilter.Unknown
-				}
-			}
-			return out
-		}
-	case *rowfilter.Or:
-		ps := make([]pred, len(e.Terms))
-		for k, t := range e.Terms {
-			ps[k] = v.compile(t)
-		}
-		return func(i int) rowfilter.Truth {
-			out := rowfilter.False
-			for _, p := range ps {
-				switch p(i) {
-				case rowfilter.True:
-					return rowfilter.True
-				case rowfilter.Unknown:
-					out = rowfilter.Unknown
-				}
-			}
-			return out
-		}
-	case *rowfilter.Not:
-		p := v.compile(e.X)
-		return func(i int) rowfilter.Truth {
-			switch p(i) {
-			case rowfilter.True:
-				return rowfilter.False
-			case rowfilter.False:
-				return rowfilter.True
-			}
-			return rowfilter.Unknown
-		}
-	case *rowfilter.IsNull:
-		if slot, ok := v.slot(e.Col); ok {
-			neg := e.Negate
-			return func(i int) rowfilter.Truth { return truth(v.null(slot, i) != neg) }
-		}
-	case *rowfilter.Compare:
-		if p := v.compileCompare(e); p != nil {
-			return p
-		}
-	case *rowfilter.Between:
-		lo := v.compileCompare(&rowfilter.Compare{Col: e.Col, Op: rowfilter.Ge, Value: e.Lo})
-		hi := v.compileCompare(&rowfilter.Compare{Col: e.Col, Op: rowfilter.Le, Value: e.Hi})
-		if lo != nil && hi != nil {
-			neg := e.Negate
-			return func(i int) rowfilter.Truth {
-				a, b := lo(i), hi(i)
-				if a == rowfilter.Unknown || b == rowfilter.Unknown {
-					return rowfilter.Unknown
-				}
-				return truth((a == rowfilter.True && b == rowfilter.True) != neg)
-			}
-		}
-	case *rowfilter.In:
-		if p := v.compileIn(e); p != nil {
-			return p
-		}
-	}
-	return func(i int) rowfilter.Truth { return rowfilter.Eval(e, rowAt{v, i}) }
-}
-
-func (v *view) slot(c rowfilter.Column) (int, bool) {
-	if len(c.Path) != 1 {
-		return 0, false
-	}
-	s, ok := v.index[strings.ToLower(c.Path[0])]
-	return s, ok
 }
 
 func cmpOp(op rowfilter.Op, c int) bool {
@@ -236,74 +113,3 @@ func cmpOp(op rowfilter.Op, c int) bool {
 	}
 	return false
 }
-
-func (v *view) compileCompare(e *rowfilter.Compare) pred {
-	slot, ok := v.slot(e.Col)
-	if !ok {
-		return nil
-	}
-	op := e.Op
-	switch e.Value.Kind {
-	case rowfilter.Number:
-		get := numGetter(v.cols[slot])
-		if get == nil {
-			return nil
-		}
-		lit := e.Value.Num
-		return func(i int) rowfilter.Truth {
-			if v.null(slot, i) {
-				return rowfilter.Unknown
-			}
-			f := get(i)
-			switch {
-			case f < lit:
-				return truth(cmpOp(op, -1))
-			case f > lit:
-				return truth(cmpOp(op, 1))
-			case f == lit:
-				return truth(cmpOp(op, 0))
-			}
-			return rowfilter.Unknown
-		}
-	case rowfilter.String:
-		get := strGetter(v.cols[slot])
-		if get == nil {
-			return nil
-		}
-		lit := e.Value.Str
-		return func(i int) rowfilter.Truth {
-			if v.null(slot, i) {
-				return rowfilter.Unknown
-			}
-			return truth(cmpOp(op, strings.Compare(get(i), lit)))
-		}
-	}
-	return nil
-}
-
-func (v *view) compileIn(e *rowfilter.In) pred {
-	slot, ok := v.slot(e.Col)
-	if !ok {
-		return nil
-	}
-	get := strGetter(v.cols[slot])
-	if get == nil {
-		return nil
-	}
-	set := map[string]bool{}
-	for _, l := range e.Values {
-		if l.Kind != rowfilter.String {
-			return nil // mixed kinds: Unknown rules are subtle; let Eval decide
-		}
-		set[l.Str] = true
-	}
-	neg := e.Negate
-	return func(i int) rowfilter.Truth {
-		if v.null(slot, i) {
-			return rowfilter.Unknown
-		}
-		return truth(set[get(i)] != neg)
-	}
-}
-
-var _ = time.Time{}

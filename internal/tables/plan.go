@@ -230,12 +230,7 @@ func (p *Plan) Scan(ctx context.Context, objs Objects, sink Sink, opts *Options)
 	if err != nil {
 		return st, err
 	}
-	slotOf := map[int]int{}
-	index := map[string]int{}
-	for s, i := range p.need {
-		slotOf[i] = s
-		index[p.t.Columns[i].Name] = s
-	}
+	fs := p.newFilterState()
 	for _, f := range files {
 		if p.limit > 0 && st.RowsReturned >= p.limit {
 			break
@@ -248,7 +243,7 @@ func (p *Plan) Scan(ctx context.Context, objs Objects, sink Sink, opts *Options)
 		if err != nil {
 			return st, err
 		}
-		err = p.scanFile(r, sink, slotOf, index, mem, &st)
+		err = p.scanFile(r, sink, fs, mem, &st)
 		r.close()
 		if err != nil {
 			return st, err
@@ -257,7 +252,49 @@ func (p *Plan) Scan(ctx context.Context, objs Objects, sink Sink, opts *Options)
 	return st, nil
 }
 
-func (p *Plan) scanFile(r batchReader, sink Sink, slotOf map[int]int, index map[string]int, mem memory.Allocator, st *Stats) error {
+// filterState is a scan's compiled filters and the buffers they reuse from batch to batch.
+type filterState struct {
+	slotOf    map[int]int // column index → slot in the batch's columns
+	raw       view
+	masked    view
+	rowFilter vnode
+	cells     []cellFilter
+	where     vnode
+	rowT      []uint8
+	whereT    []uint8
+	cellT     []uint8
+	sel       []int
+}
+
+type cellFilter struct {
+	slot int
+	n    vnode
+}
+
+func (p *Plan) newFilterState() *filterState {
+	fs := &filterState{slotOf: map[int]int{}}
+	index := map[string]int{}
+	for s, i := range p.need {
+		fs.slotOf[i] = s
+		index[p.t.Columns[i].Name] = s
+	}
+	fs.raw = view{index: index}
+	fs.masked = view{index: index, masked: true, vis: make([][]bool, len(p.need))}
+	if p.rowFilter != nil {
+		fs.rowFilter = compileVec(p.rowFilter, index)
+	}
+	for i, e := range p.cells {
+		if s, ok := fs.slotOf[i]; ok {
+			fs.cells = append(fs.cells, cellFilter{s, compileVec(e, index)})
+		}
+	}
+	if p.where != nil {
+		fs.where = compileVec(p.where, index)
+	}
+	return fs
+}
+
+func (p *Plan) scanFile(r batchReader, sink Sink, fs *filterState, mem memory.Allocator, st *Stats) error {
 	for {
 		if p.limit > 0 && st.RowsReturned >= p.limit {
 			return nil
@@ -270,7 +307,7 @@ func (p *Plan) scanFile(r batchReader, sink Sink, slotOf map[int]int, index map[
 			return err
 		}
 		st.RowsRead += int64(n)
-		err = p.filterBatch(cols, n, sink, slotOf, index, mem, st)
+		err = p.filterBatch(cols, n, sink, fs, mem, st)
 		for _, c := range cols {
 			c.Release()
 		}
@@ -280,54 +317,54 @@ func (p *Plan) scanFile(r batchReader, sink Sink, slotOf map[int]int, index map[
 	}
 }
 
-func (p *Plan) filterBatch(cols []arrow.Array, n int, sink Sink, slotOf map[int]int, index map[string]int, mem memory.Allocator, st *Stats) error {
-	raw := &view{index: index, cols: cols}
-	masked := &view{index: index, cols: cols, masked: true, vis: make([][]bool, len(cols))}
-	var rowPred pred
-	if p.rowFilter != nil {
-		rowPred = raw.compile(p.rowFilter)
+// filterBatch evaluates the filters column by column over the batch (rows the row filter
+// rejects are never shown, whatever their cells or the where clause say) and writes the
+// selected rows, restricted cells NULL.
+func (p *Plan) filterBatch(cols []arrow.Array, n int, sink Sink, fs *filterState, mem memory.Allocator, st *Stats) error {
+	fs.raw.cols, fs.masked.cols = cols, cols
+	var rowT, whereT []uint8
+	if fs.rowFilter != nil {
+		fs.rowT = grow(fs.rowT, n)
+		rowT = fs.rowT
+		fs.rowFilter.eval(&fs.raw, rowT)
 	}
-	type cell struct {
-		slot int
-		p    pred
-	}
-	var cells []cell
-	for i, e := range p.cells {
-		if s, ok := slotOf[i]; ok {
-			masked.vis[s] = make([]bool, n)
-			cells = append(cells, cell{s, raw.compile(e)})
+	for _, c := range fs.cells {
+		fs.cellT = grow(fs.cellT, n)
+		c.n.eval(&fs.raw, fs.cellT)
+		vis := fs.masked.vis[c.slot]
+		if cap(vis) < n {
+			vis = make([]bool, n)
 		}
-	}
-	var wherePred pred
-	if p.where != nil {
-		wherePred = masked.compile(p.where)
-	}
-	sel := make([]int, 0, n)
-	for i := 0; i < n; i++ {
-		if rowPred != nil && rowPred(i) != rowfilter.True {
-			continue
+		vis = vis[:n]
+		for i, t := range fs.cellT {
+			vis[i] = t == tT
 		}
-		for _, c := range cells {
-			masked.vis[c.slot][i] = c.p(i) == rowfilter.True
-		}
-		if wherePred != nil && wherePred(i) != rowfilter.True {
+		fs.masked.vis[c.slot] = vis
+	}
+	if fs.where != nil {
+		fs.whereT = grow(fs.whereT, n)
+		whereT = fs.whereT
+		fs.where.eval(&fs.masked, whereT)
+	}
+	sel := fs.sel[:0]
+	room := n
+	if p.limit > 0 {
+		room = int(min(int64(n), p.limit-st.RowsReturned))
+	}
+	for i := 0; i < n && len(sel) < room; i++ {
+		if rowT != nil && rowT[i] != tT || whereT != nil && whereT[i] != tT {
 			continue
 		}
 		sel = append(sel, i)
-		if p.limit > 0 && st.RowsReturned+int64(len(sel)) >= p.limit {
-			break
-		}
 	}
+	fs.sel = sel
 	if len(sel) == 0 {
 		return nil
 	}
 	out := make([]arrow.Array, len(p.output))
 	for k, i := range p.output {
-		s := slotOf[i]
-		b := array.NewBuilder(mem, p.schema.Field(k).Type)
-		copyCells(b, cols[s], sel, masked.vis[s])
-		out[k] = b.NewArray()
-		b.Release()
+		s := fs.slotOf[i]
+		out[k] = gather(mem, p.schema.Field(k).Type, cols[s], sel, fs.masked.vis[s])
 	}
 	rec := array.NewRecordBatch(p.schema, out, int64(len(sel)))
 	for _, a := range out {
