@@ -26,6 +26,19 @@
 // may do anything with catalog objects. Others grant only with the grant option (column and
 // filter grants need SELECT with grant option on the whole table).
 //
+// # LF-tags
+//
+// Admins and read-only admins see every LF-tag and value; a tag's creator sees it whole;
+// others see only the tags, and the values, they hold DESCRIBE or ASSOCIATE on (TagView). A
+// tag not seen answers like a missing one. LF-tag grants are kept per key and value set.
+//
+// # Refusals
+//
+// Lake Formation's own AccessDeniedExceptions end with "Encoded authorization failure message:
+// <blob>" (also the EncodedAuthorizationMessage member), which sts:DecodeAuthorizationMessage
+// opens into the action (lakeformation:<PERMISSION> or lakeformation:<Operation>), resource,
+// principal, reason and the grants considered. DESCRIBE refusals stay EntityNotFoundException.
+//
 // # Principals
 //
 // Grants to IAM ARNs are accepted without checking that the user or role exists (so grants may
@@ -43,7 +56,8 @@
 // reads under the table prefix only, and records a GetDataAccess audit event, refusals included.
 // Locations registered with UseServiceLinkedRole vend through the role
 // aws-service-role/lakeformation.amazonaws.com/AWSServiceRoleForLakeFormationDataAccess, which
-// the operator must create. Revoking a grant stops new vending at once; credentials already
+// RegisterResource creates through IAM (the caller needs iam:CreateServiceLinkedRole) and whose
+// inline policy Lake Formation keeps listing those locations (see LinkedRole). Revoking a grant stops new vending at once; credentials already
 // vended keep working until they expire unless RevokeVendedSessions (or `sluice sessions revoke
 // --role <location role>`) denies the role's older sessions.
 package lakeformation
