@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -147,5 +150,35 @@ func TestStatFile(t *testing.T) {
 	}
 	if st, _ := StatFile(filepath.Join(dir, "none")); !os.IsNotExist(st.Err) {
 		t.Errorf("%+v", st)
+	}
+}
+
+// TestServerClock: the skew comes from the Date header of the health endpoint.
+func TestServerClock(t *testing.T) {
+	now := time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
+	for _, c := range []struct {
+		name   string
+		offset time.Duration
+		want   Status
+	}{{"in sync", 0, OK}, {"3 minutes ahead", 3 * time.Minute, Warn}, {"10 minutes behind", -10 * time.Minute, Fail}} {
+		t.Run(c.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Date", now.Add(c.offset).Format(http.TimeFormat))
+				if r.URL.Path != HealthPath {
+					w.WriteHeader(http.StatusNotFound)
+				}
+			}))
+			defer srv.Close()
+			fs := Run(context.Background(), Config{DataDir: t.TempDir(), Endpoint: srv.URL}, &Options{Now: func() time.Time { return now }})
+			got := map[Check]Status{}
+			for _, f := range fs {
+				if f.Check == CheckClock || f.Check == CheckHealth {
+					got[f.Check] = f.Status
+				}
+			}
+			if diff := cmp.Diff(map[Check]Status{CheckHealth: OK, CheckClock: c.want}, got); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
 	}
 }
