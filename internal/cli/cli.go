@@ -72,6 +72,7 @@ endpoint URL.`,
 	root.AddCommand(newServe(), newVersion(), newKeyring(), newSessions(), newAudit(), newMappings(), newCreds())
 	root.AddCommand(newQuery(), newDatabases(), newTables())
 	root.AddCommand(newDoctor())
+	root.AddCommand(newDemo())
 	return root
 }
 

@@ -28,10 +28,12 @@ const (
 //go:embed read_table.py
 var readTablePy []byte
 
-// RoleARNSuffix names the second profile of each persona with a role (e.g. david-role-arn): the
-// same role through the SDKs' own assume-role (role_arn + source_profile), for clients that
-// read endpoint_url from the profile (aws CLI ≥ 2.13 and ≥ 1.29, boto3 ≥ 1.28, aws-sdk-go-v2).
-// Older clients send that AssumeRole to AWS itself, so the main profile uses credential_process.
+// RoleARNSuffix names the second profile of a persona whose role needs no session tag (e.g.
+// david-role-arn): the same role through the SDKs' own assume-role (role_arn + source_profile,
+// without tags or source identity). Only clients that read endpoint_url from the profile for
+// that AssumeRole reach Sluice with it (boto3/botocore ≥ 1.31, e.g. pip's aws CLI v1 here);
+// aws CLI 2.9, Debian's botocore 1.29 and aws-sdk-go-v2's config 1.33 send it to AWS itself.
+// That is why each persona's own profile uses credential_process.
 const RoleARNSuffix = "-role-arn"
 
 // AWSFiles renders the AWS config and credentials files for l at endpoint. Every persona gets a
@@ -39,35 +41,36 @@ const RoleARNSuffix = "-role-arn"
 // credential_process = credentialProcess(name), which must print the persona's session (see
 // Persona.Credentials) as credential_process JSON. Each persona with a role also gets a
 // <name>-role-arn profile, and each user a profile named after the user with its own key (the
-// source_profile of the -role-arn profiles).
+// source_profile of the -role-arn profiles, made only for personas that are Untagged).
 func AWSFiles(l *Lake, endpoint string, credentialProcess func(PersonaName) string) (config, credentials string) {
 	var c, k strings.Builder
 	fmt.Fprintf(&c, "# Profiles of the Sluice demo at %s (account %s). Old clients ignore endpoint_url: pass --endpoint-url %s.\n", endpoint, l.Account, endpoint)
-	fmt.Fprintf(&c, "# <persona>: that persona's session from credential_process; <persona>%s: the same role through role_arn.\n", RoleARNSuffix)
+	fmt.Fprintf(&c, "# <persona>: that persona's session from credential_process; <persona>%s: the same role through role_arn (clients that read endpoint_url for AssumeRole).\n", RoleARNSuffix)
 	fmt.Fprintf(&k, "# Access keys of the Sluice demo's users at %s. Keep this file private.\n", endpoint)
-	seen := map[string]bool{}
 	section := func(name string, lines ...string) {
 		fmt.Fprintf(&c, "\n[profile %s]\nregion = %s\nendpoint_url = %s\n", name, l.Region, endpoint)
 		for _, s := range lines {
 			c.WriteString(s + "\n")
 		}
 	}
+	keys := func(name string, p Persona) {
+		fmt.Fprintf(&k, "\n[%s]\naws_access_key_id = %s\naws_secret_access_key = %s\n", name, p.AccessKeyID, p.SecretAccessKey.Reveal())
+		section(name)
+	}
+	seen := map[string]bool{}
 	for _, p := range l.Personas {
-		if !seen[p.User] {
-			seen[p.User] = true
-			fmt.Fprintf(&k, "\n[%s]\naws_access_key_id = %s\naws_secret_access_key = %s\n", p.User, p.AccessKeyID, p.SecretAccessKey.Reveal())
-			if string(p.Name) != p.User {
-				section(p.User)
-			}
-		}
 		if p.RoleARN == "" {
-			if string(p.Name) != p.User {
-				section(string(p.Name), "source_profile = "+p.User)
-			}
+			keys(string(p.Name), p)
 			continue
 		}
+		if !seen[p.User] {
+			seen[p.User] = true
+			keys(p.User, p)
+		}
 		section(string(p.Name), "credential_process = "+credentialProcess(p.Name))
-		section(string(p.Name)+RoleARNSuffix, "role_arn = "+p.RoleARN, "source_profile = "+p.User, "role_session_name = "+p.SessionName)
+		if p.Untagged {
+			section(string(p.Name)+RoleARNSuffix, "role_arn = "+p.RoleARN, "source_profile = "+p.User, "role_session_name = "+p.SessionName)
+		}
 	}
 	return c.String(), k.String()
 }

@@ -29,7 +29,11 @@ func Guide(l *Lake, endpoint, configDir string) []Section {
 	role := func(name string) string { return "arn:aws:iam::" + l.Account + ":role/" + name }
 	sales := l.Rows / 5
 	var out []Section
-	for _, p := range l.Personas {
+	for _, name := range []PersonaName{David, TinaSales, TinaElectronics, NotebookApp, Notebook, Engine, Admin} {
+		p, ok := l.Persona(name)
+		if !ok {
+			continue
+		}
 		s := Section{Persona: p.Name, Title: p.Description}
 		switch p.Name {
 		case David:
@@ -45,7 +49,7 @@ func Guide(l *Lake, endpoint, configDir string) []Section {
 			s.Tries = []Try{
 				{`sluice query --profile tina-sales "SELECT * FROM tpc.dl_tpc_web_sales LIMIT 5"`,
 					"5 sales, every one with ws_state " + SalesRegion + " (her data cells filter)"},
-				{"PYTHONPATH=" + shellQuote(configDir) + ` AWS_PROFILE=tina-sales python3 -c 'from read_table import read_table; df = read_table("tpc", "dl_tpc_web_sales"); print(len(df), sorted(df.ws_state.unique()))'`,
+				{"PYTHONPATH=" + ShellQuote(configDir) + ` AWS_PROFILE=tina-sales python3 -c 'from read_table import read_table; df = read_table("tpc", "dl_tpc_web_sales"); print(len(df), sorted(df.ws_state.unique()))'`,
 					fmt.Sprintf("%d ['%s']: pandas gets her region's %d of the %d sales", sales, SalesRegion, sales, l.Rows)},
 			}
 		case TinaElectronics:
@@ -57,7 +61,7 @@ func Guide(l *Lake, endpoint, configDir string) []Section {
 			}
 		case NotebookApp:
 			s.Tries = []Try{
-				{aws + "notebook-app s3 cp s3://" + DataBucket + "/customer/part-0.csv -",
+				{aws + "notebook-app s3api get-object --bucket " + DataBucket + " --key customer/part-0.csv /dev/stdout",
 					"AccessDenied: the application role has no S3 access of its own"},
 				{aws + "notebook-app glue get-unfiltered-table-metadata --catalog-id " + l.Account + " --database-name tpc --name dl_tpc_customer --supported-permission-types COLUMN_PERMISSION --query AuthorizedColumns --output text",
 					strings.Join(AppColumns, "\t") + ": the columns the execution role granted it"},
@@ -89,8 +93,8 @@ func Guide(l *Lake, endpoint, configDir string) []Section {
 
 // Exports is the shell line that points clients at the demo's AWS files and endpoint.
 func Exports(endpoint, configDir string) string {
-	return "export AWS_CONFIG_FILE=" + shellQuote(filepath.Join(configDir, ConfigFile)) +
-		" AWS_SHARED_CREDENTIALS_FILE=" + shellQuote(filepath.Join(configDir, CredentialsFile)) +
+	return "export AWS_CONFIG_FILE=" + ShellQuote(filepath.Join(configDir, ConfigFile)) +
+		" AWS_SHARED_CREDENTIALS_FILE=" + ShellQuote(filepath.Join(configDir, CredentialsFile)) +
 		" AWS_ENDPOINT_URL=" + endpoint
 }
 
@@ -105,8 +109,8 @@ func WriteGuide(w io.Writer, sections []Section) {
 	}
 }
 
-// shellQuote quotes s for a POSIX shell when it needs it.
-func shellQuote(s string) string {
+// ShellQuote quotes s for a POSIX shell when it needs it.
+func ShellQuote(s string) string {
 	if s != "" && strings.IndexFunc(s, func(r rune) bool {
 		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("/._-+=:,@%", r))
 	}) < 0 {

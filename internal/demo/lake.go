@@ -42,13 +42,16 @@ type Persona struct {
 	// User is the IAM user whose long-term key starts the chain.
 	User            string
 	AccessKeyID     string
-	SecretAccessKey secret.Value
+	SecretAccessKey secret.Value `json:"-"`
 	// RoleARN is the role the persona works as; empty means the user itself.
 	RoleARN        string
 	SessionName    string
 	SourceIdentity string
 	// Tags are the session tags (LakeFormationAuthorizedCaller for engines and notebooks).
 	Tags map[string]string
+	// Untagged says the role's trust needs no session tag, so a role_arn profile (which cannot
+	// pass tags or a source identity) reaches it too.
+	Untagged bool
 }
 
 // Lake describes a seeded demo lake and who works in it.

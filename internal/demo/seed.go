@@ -135,7 +135,9 @@ func (s *seeder) caller(c aws.Credentials) *jsonCaller {
 	return &jsonCaller{endpoint: s.ep, region: s.region, creds: c, client: s.hc, now: s.now}
 }
 
-func (s *seeder) arn(kind, name string) string { return "arn:aws:iam::" + s.account + ":" + kind + "/" + name }
+func (s *seeder) arn(kind, name string) string {
+	return "arn:aws:iam::" + s.account + ":" + kind + "/" + name
+}
 
 // policy builds a policy document from statements written as JSON objects.
 func policy(statements ...string) string {
@@ -214,7 +216,7 @@ func (s *seeder) identities(ctx context.Context, l *Lake) error {
 			"lf": policy(`{"Effect":"Allow","Action":["lakeformation:GetDataAccess","lakeformation:GetDataLakeSettings","lakeformation:GrantPermissions",` + catalogReads +
 				`,"glue:CreateTable","glue:CreateDatabase","glue:GetUserDefinedFunction","glue:GetUserDefinedFunctions"],"Resource":"*"}`),
 			"assume-app": policy(`{"Effect":"Allow","Action":["sts:AssumeRole","sts:TagSession"],"Resource":"` + appARN + `"}`),
-			"sagemaker-stand-in": policy(`{"Effect":"Allow","Action":["s3:PutObject","s3:GetObject","s3:ListBucket"],"Resource":["arn:aws:s3:::` + ScratchBucket + `","arn:aws:s3:::` + ScratchBucket + `/*"]}`,
+			"sagemaker-stand-in": policy(`{"Effect":"Allow","Action":["s3:PutObject","s3:GetObject","s3:ListBucket"],"Resource":["arn:aws:s3:::`+ScratchBucket+`","arn:aws:s3:::`+ScratchBucket+`/*"]}`,
 				`{"Effect":"Allow","Action":"lakeformation:PutDataLakeSettings","Resource":"*"}`),
 		}); err != nil {
 		return err
@@ -256,13 +258,13 @@ func (s *seeder) identities(ctx context.Context, l *Lake) error {
 			RoleARN: execARN, SessionName: "SageMaker", Tags: tags(NotebookTag)},
 			policy(`{"Effect":"Allow","Action":["sts:AssumeRole","sts:TagSession"],"Resource":` + quoteAll(execARN, appARN) + `}`)},
 		{Persona{Name: Engine, Description: "the shared engine (story S1): may assume the three data-access roles", User: "emr-engine",
-			RoleARN: engineARN, SessionName: "emr-engine"},
+			RoleARN: engineARN, SessionName: "emr-engine", Untagged: true},
 			policy(`{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"` + engineARN + `"}`)},
 		{Persona{Name: David, Description: "David as marketing: customers without names or emails, no addresses", User: "david-non-sensitive-customer",
-			RoleARN: dataRole("marketing"), SessionName: "david-non-sensitive-customer", SourceIdentity: "david-non-sensitive-customer", Tags: tags(EngineTag)},
+			RoleARN: dataRole("marketing"), SessionName: "david-non-sensitive-customer", SourceIdentity: "david-non-sensitive-customer", Tags: tags(EngineTag), Untagged: true},
 			userPolicy("marketing")},
 		{Persona{Name: TinaSales, Description: "Tina as sales: web sales of " + SalesRegion + " only", User: "tina-sales-electronics",
-			RoleARN: dataRole("sales"), SessionName: "tina-sales-electronics", SourceIdentity: "tina-sales-electronics", Tags: tags(EngineTag)},
+			RoleARN: dataRole("sales"), SessionName: "tina-sales-electronics", SourceIdentity: "tina-sales-electronics", Tags: tags(EngineTag), Untagged: true},
 			userPolicy("sales", "electronics")},
 	}
 	for _, x := range personas {
@@ -276,11 +278,11 @@ func (s *seeder) identities(ctx context.Context, l *Lake) error {
 		case Notebook: // the application role, from the same user
 			l.Personas = append(l.Personas, Persona{Name: NotebookApp, Description: "the notebook's application role (story S0): no S3 access of its own",
 				User: p.User, AccessKeyID: p.AccessKeyID, SecretAccessKey: p.SecretAccessKey,
-				RoleARN: appARN, SessionName: "notebook-app", Tags: tags(NotebookTag)})
+				RoleARN: appARN, SessionName: "notebook-app", Tags: tags(NotebookTag), Untagged: true})
 		case TinaSales: // Tina switches roles with the same key
 			l.Personas = append(l.Personas, Persona{Name: TinaElectronics, Description: "Tina as electronics: Electronics items only",
 				User: p.User, AccessKeyID: p.AccessKeyID, SecretAccessKey: p.SecretAccessKey,
-				RoleARN: dataRole("electronics"), SessionName: "tina-sales-electronics", SourceIdentity: "tina-sales-electronics", Tags: tags(EngineTag)})
+				RoleARN: dataRole("electronics"), SessionName: "tina-sales-electronics", SourceIdentity: "tina-sales-electronics", Tags: tags(EngineTag), Untagged: true})
 		}
 	}
 	return nil
