@@ -349,3 +349,24 @@ func TestRefusalsCarryDecision(t *testing.T) {
 		t.Errorf("hidden table: %+v", e)
 	}
 }
+
+// BenchmarkListLFTags: a non-admin listing 200 tags, 20 of them granted.
+func BenchmarkListLFTags(b *testing.B) {
+	f := newFixture(b)
+	for i := range 200 {
+		key := "k" + string(rune('a'+i/26)) + string(rune('a'+i%26))
+		ok(b)(f.svc.CreateLFTag(f.ctx, root, &TagInput{TagKey: key, TagValues: []string{"v1", "v2"}}))
+		if i%10 == 0 {
+			ok(b)(f.svc.GrantPermissions(f.ctx, root, &GrantInput{Principal: &DataLakePrincipal{DataLakePrincipalIdentifier: appARN},
+				Resource: &Resource{LFTag: &LFTagKeyResource{TagKey: key, TagValues: []string{"v1"}}}, Permissions: []Permission{Describe}}))
+		}
+	}
+	app := session(appARN, "x")
+	b.ResetTimer()
+	for b.Loop() {
+		out, err := f.svc.ListLFTags(f.ctx, app, &ListTagsInput{})
+		if err != nil || len(out.LFTags) != 20 {
+			b.Fatal(err, len(out.LFTags))
+		}
+	}
+}
