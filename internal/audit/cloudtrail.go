@@ -61,9 +61,13 @@ func (a *API) Routes() *Router {
 	}}
 }
 
-// Router routes CloudTrail's JSON 1.1 requests. CloudTrail's target prefix
-// (com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101) contains dots, so the operation is
-// what follows the last one.
+// shortTargetPrefix is the form of CloudTrail's target prefix that aws-sdk-go-v2 sends.
+const shortTargetPrefix = "CloudTrail_20131101"
+
+// Router routes CloudTrail's JSON 1.1 requests. botocore and the CLI send the long target
+// (com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.LookupEvents), aws-sdk-go-v2 the short
+// one (CloudTrail_20131101.LookupEvents); AWS accepts both, and so does the router. The operation
+// is what follows the last dot.
 type Router struct {
 	ops map[string]awsproto.JSONOp
 }
@@ -82,7 +86,7 @@ func (rt *Router) Operations() []string {
 func (rt *Router) ServeAWS(w http.ResponseWriter, r *http.Request, c *awsproto.Call) {
 	target := r.Header.Get("X-Amz-Target")
 	i := strings.LastIndexByte(target, '.')
-	if i < 0 || target[:i] != awsproto.CloudTrail.TargetPrefix {
+	if i < 0 || (target[:i] != awsproto.CloudTrail.TargetPrefix && target[:i] != shortTargetPrefix) {
 		c.Fail(w, r, awsproto.Errorf(http.StatusBadRequest, "UnknownOperationException", "Unknown operation %q", target))
 		return
 	}

@@ -155,7 +155,9 @@ func TestStore(t *testing.T) {
 }
 
 func TestRootUsage(t *testing.T) {
-	ev := func(src, name string) Event { return Event{Source: src + ".amazonaws.com", Name: name, UserAgent: "aws-cli/2.9.19"} }
+	ev := func(src, name string) Event {
+		return Event{Source: src + ".amazonaws.com", Name: name, UserAgent: "aws-cli/2.9.19"}
+	}
 	cases := []struct {
 		name      string
 		events    []Event
@@ -300,7 +302,7 @@ func TestIAMAllowed(t *testing.T) {
 		{
 			name: "empty permission lists are no grant",
 			lake: Lake{Locations: []string{"arn:aws:s3:::lake"}, Tables: tables[:1],
-				Grants: []Grant{{Kind: TableGrant, Database: "sales", Table: "orders"}},
+				Grants:   []Grant{{Kind: TableGrant, Database: "sales", Table: "orders"}},
 				Settings: Settings{CreateTableDefaultPermissions: []PrincipalPermissions{{Principal: IAMAllowedPrincipals}}}},
 			want: []Finding{
 				{Check: CheckIAMAllowed, Status: OK, Message: "no governed table grants IAM_ALLOWED_PRINCIPALS anything (1 of 1 table(s) lie under the 1 registered location(s))"},

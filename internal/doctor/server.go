@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -14,8 +13,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/glue"
 	"github.com/aws/aws-sdk-go-v2/service/lakeformation"
 	lftypes "github.com/aws/aws-sdk-go-v2/service/lakeformation/types"
-	"github.com/aws/smithy-go/middleware"
-	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
 
 // maxPages bounds every paged listing (LookupEvents pages hold 50 events).
@@ -43,25 +40,7 @@ func NewServer(endpoint string, cfg aws.Config, opts *Options) *Server {
 	cfg.HTTPClient = o.HTTPClient
 	cfg.RetryMaxAttempts = 2
 	return &Server{endpoint: endpoint, client: o.HTTPClient, now: o.Now,
-		ct: cloudtrail.NewFromConfig(cfg, longTarget), glue: glue.NewFromConfig(cfg), lf: lakeformation.NewFromConfig(cfg)}
-}
-
-// longTarget makes the Go SDK send CloudTrail's X-Amz-Target in the long form botocore and the
-// CLI send ("com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.LookupEvents"), which AWS
-// and Sluice both accept; the SDK's short form ("CloudTrail_20131101.LookupEvents") is refused by
-// Sluice's CloudTrail router. The header is set before signing, so it is signed.
-func longTarget(o *cloudtrail.Options) {
-	o.APIOptions = append(o.APIOptions, func(st *middleware.Stack) error {
-		return st.Build.Add(middleware.BuildMiddlewareFunc("SluiceDoctorCloudTrailTarget",
-			func(ctx context.Context, in middleware.BuildInput, next middleware.BuildHandler) (middleware.BuildOutput, middleware.Metadata, error) {
-				if req, ok := in.Request.(*smithyhttp.Request); ok {
-					if t := req.Header.Get("X-Amz-Target"); strings.HasPrefix(t, "CloudTrail_20131101.") {
-						req.Header.Set("X-Amz-Target", "com.amazonaws.cloudtrail.v20131101."+t)
-					}
-				}
-				return next.HandleBuild(ctx, in)
-			}), middleware.After)
-	})
+		ct: cloudtrail.NewFromConfig(cfg), glue: glue.NewFromConfig(cfg), lf: lakeformation.NewFromConfig(cfg)}
 }
 
 // HealthResult is the answer of the health endpoint.

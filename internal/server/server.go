@@ -304,7 +304,7 @@ func guessService(r *http.Request) *awsproto.Service {
 		return awsproto.Sluice
 	}
 	if t := r.Header.Get("X-Amz-Target"); t != "" {
-		if strings.HasPrefix(t, awsproto.CloudTrail.TargetPrefix) {
+		if strings.HasPrefix(t, awsproto.CloudTrail.TargetPrefix) || strings.HasPrefix(t, "CloudTrail_20131101.") {
 			return awsproto.CloudTrail
 		}
 		return awsproto.Glue
