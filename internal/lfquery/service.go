@@ -366,7 +366,6 @@ func (s *Service) GetWorkUnitResults(ctx context.Context, p *identity.Principal,
 		call.Extra = rd.Applied()
 		call.Extra["queryId"] = in.QueryId
 		call.Extra["workUnitId"] = *in.WorkUnitId
-		call.DataEvent = true
 	}
 	files := c.Files
 	if files == nil {
