@@ -87,3 +87,13 @@ func FuzzParseStatement(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkParseStatement(b *testing.B) {
+	q := "SELECT ws_order_number, ws_state FROM tpc.dl_tpc_web_sales WHERE ws_state IN ('CA','TX') AND ws_net_paid > 10 LIMIT 100"
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := ParseStatement(q, ""); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
