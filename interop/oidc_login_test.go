@@ -159,13 +159,18 @@ func TestOIDCLogin(t *testing.T) {
 	var login, refused bool
 	for _, e := range lookupEvents(t, cli, ep, root, "--lookup-attributes", "AttributeKey=EventName,AttributeValue=AssumeRoleWithWebIdentity") {
 		var rec struct {
-			ErrorCode         string
+			ErrorCode    string
+			UserIdentity struct {
+				Type, UserName, IdentityProvider string
+			}
 			RequestParameters struct{ RoleSessionName string }
 			ResponseElements  struct{ SourceIdentity string }
 		}
 		json.Unmarshal([]byte(e["CloudTrailEvent"].(string)), &rec)
-		login = login || rec.ErrorCode == "" && rec.ResponseElements.SourceIdentity == "alice"
-		refused = refused || rec.ErrorCode == "AccessDenied" && rec.RequestParameters.RoleSessionName == "bob"
+		// The unsigned call is recorded as the verified web identity, as CloudTrail does.
+		who := rec.UserIdentity.Type == "WebIdentityUser" && rec.UserIdentity.IdentityProvider == host
+		login = login || who && rec.UserIdentity.UserName == "alice" && rec.ErrorCode == "" && rec.ResponseElements.SourceIdentity == "alice"
+		refused = refused || who && rec.UserIdentity.UserName == "bob" && rec.ErrorCode == "AccessDenied" && rec.RequestParameters.RoleSessionName == "bob"
 	}
 	if !login || !refused {
 		t.Errorf("AssumeRoleWithWebIdentity events: alice's login %v, bob's refusal %v", login, refused)

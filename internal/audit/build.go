@@ -111,6 +111,28 @@ func resources(rs []awsproto.Resource, account identity.AccountID) []EventResour
 	return out
 }
 
+// webIdentityUser describes a federated caller that has not yet become a role session (the
+// AssumeRoleWithWebIdentity call itself, a Kerberos login) as CloudTrail does: the provider
+// ("accounts.example.com" or "kerberos-realm/EXAMPLE.COM"), "provider:aud:sub" and the subject.
+func webIdentityUser(s *identity.Session) UserIdentity {
+	f := s.Federation
+	prov := string(f.Provider)
+	if i := strings.Index(prov, ":oidc-provider/"); i >= 0 {
+		prov = prov[i+len(":oidc-provider/"):]
+	} else if i := strings.LastIndexByte(prov, ':'); i >= 0 {
+		prov = prov[i+1:]
+	}
+	id := prov
+	if f.Audience != "" {
+		id += ":" + f.Audience
+	}
+	u := UserIdentity{Type: "WebIdentityUser", PrincipalID: id + ":" + f.Subject, UserName: f.Subject, IdentityProvider: prov}
+	if s.SourceIdentity != "" {
+		u.SessionContext = &SessionContext{Attributes: SessionAttributes{MFAAuthenticated: "false"}, SourceIdentity: s.SourceIdentity}
+	}
+	return u
+}
+
 // userIdentity describes p; for an unauthenticated request it keeps what is known: the key.
 func userIdentity(p *identity.Principal, key identity.AccessKeyID) UserIdentity {
 	if p == nil || p.Type == identity.Anonymous {
@@ -119,6 +141,9 @@ func userIdentity(p *identity.Principal, key identity.AccessKeyID) UserIdentity 
 			u.AccountID = "anonymous"
 		}
 		return u
+	}
+	if p.Type == identity.WebIdentityUser && p.Session != nil && p.Session.RoleARN == "" && p.Session.Federation != nil {
+		return webIdentityUser(p.Session)
 	}
 	if key == "" {
 		key = p.AccessKeyID

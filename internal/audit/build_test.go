@@ -174,3 +174,28 @@ func TestLowerCamel(t *testing.T) {
 		}
 	}
 }
+
+func TestUserIdentityWebIdentityCaller(t *testing.T) {
+	oidcProv := identity.ARN("arn:aws:iam::123456789012:oidc-provider/idp.example.com/realms/data")
+	krbProv := identity.ARN("arn:aws:iam::123456789012:kerberos-realm/EXAMPLE.COM")
+	tests := []struct {
+		name string
+		p    *identity.Principal
+		want UserIdentity
+	}{
+		{"oidc", &identity.Principal{Type: identity.WebIdentityUser, ARN: oidcProv,
+			Session: &identity.Session{Federation: &identity.Federation{Provider: oidcProv, Subject: "alice", Audience: "sluice"}}},
+			UserIdentity{Type: "WebIdentityUser", PrincipalID: "idp.example.com/realms/data:sluice:alice", UserName: "alice", IdentityProvider: "idp.example.com/realms/data"}},
+		{"kerberos", &identity.Principal{Type: identity.WebIdentityUser, ARN: krbProv,
+			Session: &identity.Session{SourceIdentity: "user1@EXAMPLE.COM", Federation: &identity.Federation{Provider: krbProv, Subject: "user1@EXAMPLE.COM"}}},
+			UserIdentity{Type: "WebIdentityUser", PrincipalID: "kerberos-realm/EXAMPLE.COM:user1@EXAMPLE.COM", UserName: "user1@EXAMPLE.COM",
+				IdentityProvider: "kerberos-realm/EXAMPLE.COM", SessionContext: &SessionContext{Attributes: SessionAttributes{MFAAuthenticated: "false"}, SourceIdentity: "user1@EXAMPLE.COM"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if diff := cmp.Diff(tt.want, userIdentity(tt.p, "")); diff != "" {
+				t.Errorf("userIdentity (-want +got):\n%s", diff)
+			}
+		})
+	}
+}

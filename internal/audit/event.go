@@ -39,14 +39,16 @@ type Event struct {
 
 // UserIdentity is the record's caller.
 type UserIdentity struct {
-	Type           string          `json:"type"`
-	PrincipalID    string          `json:"principalId,omitempty"`
-	ARN            string          `json:"arn,omitempty"`
-	AccountID      string          `json:"accountId,omitempty"`
-	AccessKeyID    string          `json:"accessKeyId,omitempty"`
-	UserName       string          `json:"userName,omitempty"`
-	SessionContext *SessionContext `json:"sessionContext,omitempty"`
-	InvokedBy      string          `json:"invokedBy,omitempty"`
+	Type        string `json:"type"`
+	PrincipalID string `json:"principalId,omitempty"`
+	ARN         string `json:"arn,omitempty"`
+	AccountID   string `json:"accountId,omitempty"`
+	AccessKeyID string `json:"accessKeyId,omitempty"`
+	UserName    string `json:"userName,omitempty"`
+	// IdentityProvider names the OIDC issuer (or Kerberos realm) of a WebIdentityUser.
+	IdentityProvider string          `json:"identityProvider,omitempty"`
+	SessionContext   *SessionContext `json:"sessionContext,omitempty"`
+	InvokedBy        string          `json:"invokedBy,omitempty"`
 }
 
 // SessionContext describes a role session.

@@ -158,6 +158,18 @@ func (s *Service) AssumeRoleWithWebIdentity(ctx context.Context, _ *identity.Pri
 	if aud == "" {
 		return nil, idpError("InvalidIdentityToken", "Incorrect token audience")
 	}
+	key := issuerKey(issuer)
+	caller := &identity.Principal{
+		Type:    identity.WebIdentityUser,
+		Account: s.account,
+		ARN:     prov.ARN,
+		ID:      key + ":" + claims.Subject,
+		Session: &identity.Session{Federation: &identity.Federation{Provider: prov.ARN, Subject: claims.Subject, Audience: aud}},
+	}
+	// The request was unsigned; from here on the audit record names the verified web identity.
+	if c := awsproto.CallFrom(ctx); c != nil && (c.Principal == nil || c.Principal.Type == identity.Anonymous) {
+		c.Principal = caller
+	}
 	governed := false
 	if s.mappings != nil {
 		l := WebIdentityLogin{Issuer: issuer, Subject: claims.Subject, Groups: claimStrings(claims.Raw[s.groups])}
@@ -220,14 +232,6 @@ func (s *Service) AssumeRoleWithWebIdentity(ctx context.Context, _ *identity.Pri
 		r.sourceIdentity = &si
 	}
 
-	key := issuerKey(issuer)
-	caller := &identity.Principal{
-		Type:    identity.WebIdentityUser,
-		Account: s.account,
-		ARN:     prov.ARN,
-		ID:      key + ":" + claims.Subject,
-		Session: &identity.Session{Federation: &identity.Federation{Provider: prov.ARN, Subject: claims.Subject, Audience: aud}},
-	}
 	extra := policy.NewContext()
 	extra.Set(key+":aud", aud)
 	extra.Set(key+":sub", claims.Subject)
