@@ -154,7 +154,11 @@ func (s *Service) iamAllow(ctx context.Context, p *identity.Principal, action, r
 		return nil
 	}
 	if e := awsproto.As(err); e != nil && (e.Code == "AccessDenied" || e.Code == "AccessDeniedException") {
-		return errDenied("%s", e.Message)
+		d := errDenied("%s", e.Message)
+		for k, v := range e.Fields { // the sealed decision (EncodedAuthorizationMessage) travels on
+			d = d.With(k, v)
+		}
+		return d
 	}
 	return err
 }
