@@ -8,7 +8,6 @@ import (
 	"encoding/csv"
 	"encoding/hex"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -16,21 +15,20 @@ import (
 	"testing"
 	"time"
 
-	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/memory"
-	"github.com/apache/arrow-go/v18/parquet"
-	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
+
+	"github.com/sluicehq/sluice/internal/tpcgen"
 )
 
-// The TPC-like tables of story S1, generated deterministically.
+// The TPC-like tables of story S1, generated deterministically by tpcgen: states and
+// categories are assigned round robin, so a fifth of the sales are CA and a quarter of the items
+// Electronics.
 var (
-	s1States = []string{"CA", "TX", "NY", "WA", "FL"}
-	s1Cats   = []string{"Electronics", "Books", "Home", "Sports"}
+	s1States = tpcgen.States
+	s1Cats   = tpcgen.Categories
 	s1SalesN = 100_000
 	s1CustN  = 500
 	s1ItemsN = 200
@@ -38,59 +36,32 @@ var (
 
 func s1Files(t *testing.T, dir string) map[string]string {
 	t.Helper()
+	g := tpcgen.New(&tpcgen.Options{Customers: s1CustN, Items: s1ItemsN, Sales: s1SalesN})
 	files := map[string]string{}
-	// Customer: CSV with a header line (skip.header.line.count = 1).
-	var b strings.Builder
-	w := csv.NewWriter(&b)
-	w.Write([]string{"c_customer_sk", "c_first_name", "c_last_name", "c_email_address", "c_birth_country"})
-	for i := 1; i <= s1CustN; i++ {
-		w.Write([]string{fmt.Sprint(i), fmt.Sprintf("First%d", i), fmt.Sprintf("Last, %d", i), fmt.Sprintf("c%d@example.com", i), []string{"US", "FR", "JP"}[i%3]})
+	var b bytes.Buffer
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
 	}
-	w.Flush()
+	// Customer: CSV with a header line (skip.header.line.count = 1); some last names hold a comma.
+	must(g.WriteCSV(&b, tpcgen.Customer, true))
 	files["customer/part-0.csv"] = writeFile(t, dir, "customer.csv", b.String())
 	// Customer address: JSON lines.
 	b.Reset()
-	for i := 1; i <= s1CustN; i++ {
-		fmt.Fprintf(&b, `{"ca_address_sk":%d,"ca_street":"%d Main St","ca_state":"%s"}`+"\n", i, i, s1States[i%len(s1States)])
-	}
+	must(g.WriteJSONL(&b, tpcgen.CustomerAddress))
 	files["customer_address/part-0.json"] = writeFile(t, dir, "addr.json", b.String())
-	// Item: gzip CSV.
+	// Item: gzip CSV without a header.
 	b.Reset()
-	for i := 1; i <= s1ItemsN; i++ {
-		fmt.Fprintf(&b, "%d,Item %d,%s\n", i, i, s1Cats[i%len(s1Cats)])
-	}
-	var z bytes.Buffer
-	zw := gzip.NewWriter(&z)
-	zw.Write([]byte(b.String()))
-	zw.Close()
-	files["item/part-0.csv.gz"] = writeFile(t, dir, "item.csv.gz", z.String())
-	// Web sales: Parquet, 100,000 rows.
-	schema := arrow.NewSchema([]arrow.Field{
-		{Name: "ws_order_number", Type: arrow.PrimitiveTypes.Int64, Nullable: true},
-		{Name: "ws_item_sk", Type: arrow.PrimitiveTypes.Int64, Nullable: true},
-		{Name: "ws_state", Type: arrow.BinaryTypes.String, Nullable: true},
-		{Name: "ws_net_paid", Type: arrow.PrimitiveTypes.Float64, Nullable: true},
-	}, nil)
-	rb := array.NewRecordBuilder(memory.DefaultAllocator, schema)
-	for i := 0; i < s1SalesN; i++ {
-		rb.Field(0).(*array.Int64Builder).Append(int64(i + 1))
-		rb.Field(1).(*array.Int64Builder).Append(int64(i%s1ItemsN + 1))
-		rb.Field(2).(*array.StringBuilder).Append(s1States[i%len(s1States)])
-		rb.Field(3).(*array.Float64Builder).Append(float64(i%1000) / 10)
-	}
-	rec := rb.NewRecordBatch()
-	var pq bytes.Buffer
-	fw, err := pqarrow.NewFileWriter(schema, &pq, parquet.NewWriterProperties(parquet.WithMaxRowGroupLength(20_000)), pqarrow.DefaultWriterProps())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := fw.Write(rec); err != nil {
-		t.Fatal(err)
-	}
-	fw.Close()
-	rec.Release()
-	rb.Release()
-	files["web_sales/part-0.parquet"] = writeFile(t, dir, "ws.parquet", pq.String())
+	zw := gzip.NewWriter(&b)
+	must(g.WriteCSV(zw, tpcgen.Item, false))
+	must(zw.Close())
+	files["item/part-0.csv.gz"] = writeFile(t, dir, "item.csv.gz", b.String())
+	// Web sales: Parquet, 100,000 rows in row groups of 20,000.
+	b.Reset()
+	must(g.WriteParquet(&b, tpcgen.WebSales, &tpcgen.ParquetOptions{RowGroupRows: 20_000}))
+	files["web_sales/part-0.parquet"] = writeFile(t, dir, "ws.parquet", b.String())
 	return files
 }
 
