@@ -97,6 +97,16 @@ type fixture struct {
 	svc    *Service
 	router *awsproto.JSONRouter
 	now    time.Time
+	tbl    *tables.Service
+	ring   *keyring.Ring
+}
+
+// replica is another Sluice replica: the same tables and key ring, none of this one's memory.
+func (fx *fixture) replica() *fixture {
+	r := &fixture{now: fx.now, tbl: fx.tbl, ring: fx.ring}
+	r.svc = New(fx.tbl, fx.ring, allowIAM, &Options{Now: func() time.Time { return r.now }})
+	r.router = &awsproto.JSONRouter{Service: awsproto.LakeFormation, Ops: r.svc.Operations()}
+	return r
 }
 
 // newFixture stores three CSV files of four rows each (regions CA, TX, CA, NY per file).
@@ -123,12 +133,13 @@ func newFixture(t testing.TB, opts *Options) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fx := &fixture{now: time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)}
+	fx := &fixture{now: time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC), ring: ring}
 	tbl := tables.NewService(testCatalog{}, testGovernance{}, objs, tables.Authorizer(allowIAM), &tables.ServiceOptions{BatchSize: 3})
 	o := Options{Now: func() time.Time { return fx.now }}
 	if opts != nil {
 		o.TTL, o.MaxQueries = opts.TTL, opts.MaxQueries
 	}
+	fx.tbl = tbl
 	fx.svc = New(tbl, ring, allowIAM, &o)
 	fx.router = &awsproto.JSONRouter{Service: awsproto.LakeFormation, Ops: fx.svc.Operations()}
 	return fx
@@ -372,6 +383,28 @@ func TestAuthorization(t *testing.T) {
 	}
 	if r := fx.do(t, tina, "GetWorkUnitResults", map[string]any{"QueryId": id, "WorkUnitId": 1, "WorkUnitToken": us[0].WorkUnitToken}); r.status != 400 {
 		t.Fatalf("token for another unit: %d %s", r.status, r.body)
+	}
+}
+
+// TestAnotherReplica: work unit tokens are self-contained, so another replica sharing the key ring
+// serves GetWorkUnitResults; the query itself lives on the replica that planned it.
+func TestAnotherReplica(t *testing.T) {
+	fx := newFixture(t, nil)
+	id := fx.start(t, tina, "SELECT id FROM orders WHERE id < 4")
+	u := fx.units(t, tina, id)[0]
+	other := fx.replica()
+	r := other.do(t, tina, "GetWorkUnitResults", map[string]any{"QueryId": id, "WorkUnitId": u.WorkUnitIdMin, "WorkUnitToken": u.WorkUnitToken})
+	if r.status != 200 {
+		t.Fatalf("GetWorkUnitResults on another replica: %d %s", r.status, r.body)
+	}
+	if d := cmp.Diff([][]string{{"id"}, {"1"}, {"3"}}, rows(t, r.body)); d != "" {
+		t.Fatalf("(-want +got)\n%s", d)
+	}
+	if r := other.do(t, tina, "GetWorkUnits", map[string]any{"QueryId": id}); r.status != 410 || r.code != "ExpiredException" {
+		t.Fatalf("GetWorkUnits on another replica: %d %s", r.status, r.body)
+	}
+	if r := other.do(t, tina, "GetQueryState", map[string]any{"QueryId": id}); !strings.Contains(string(r.body), StateExpired) {
+		t.Fatalf("GetQueryState on another replica: %s", r.body)
 	}
 }
 
