@@ -452,4 +452,3 @@ func BenchmarkWorkUnitResults(b *testing.B) {
 		}
 	}
 }
-
