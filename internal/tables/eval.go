@@ -85,6 +85,8 @@ func valueAt(a arrow.Array, i int) any {
 		return a.Value(i).ToTime(unit).UTC().Format("2006-01-02 15:04:05.999999")
 	case *array.Decimal128:
 		return a.GetOneForMarshal(i).(string)
+	case *array.Dictionary:
+		return valueAt(a.Dictionary(), a.GetValueIndex(i))
 	}
 	return a.ValueStr(i)
 }

@@ -231,6 +231,14 @@ func (p *Plan) Scan(ctx context.Context, objs Objects, sink Sink, opts *Options)
 		return st, err
 	}
 	fs := p.newFilterState()
+	// Columns read only for the filters may stay dictionary-encoded (see openParquet).
+	dict := map[int]bool{}
+	for _, i := range p.need {
+		dict[i] = true
+	}
+	for _, i := range p.output {
+		delete(dict, i)
+	}
 	for _, f := range files {
 		if p.limit > 0 && st.RowsReturned >= p.limit {
 			break
@@ -239,7 +247,7 @@ func (p *Plan) Scan(ctx context.Context, objs Objects, sink Sink, opts *Options)
 			return st, err
 		}
 		st.Files++
-		r, err := openReader(ctx, objs, p.t, f, p.need, batch, mem, p.prune, &st)
+		r, err := openReader(ctx, objs, p.t, f, p.need, batch, mem, p.prune, dict, &st)
 		if err != nil {
 			return st, err
 		}

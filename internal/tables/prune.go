@@ -445,6 +445,9 @@ func chunkStats(typ arrow.DataType, cc *metadata.ColumnChunkMetaData, rows int64
 		return cs
 	}
 	descr := st.Descr()
+	if d, ok := typ.(*arrow.DictionaryType); ok {
+		typ = d.ValueType // read dictionary-encoded; the values are what the evaluator sees
+	}
 	switch typ.ID() {
 	case arrow.INT8, arrow.INT16, arrow.INT32, arrow.INT64:
 		if lt, ok := descr.LogicalType().(schema.IntLogicalType); ok && !lt.IsSigned() {

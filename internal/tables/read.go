@@ -19,8 +19,10 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/file"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+	"github.com/apache/arrow-go/v18/parquet/schema"
 
 	"github.com/sluicehq/sluice/internal/blob"
 )
@@ -86,7 +88,8 @@ type batchReader interface {
 
 // openReader opens one data file for the needed column indices (into t.Columns).
 // For Parquet, row groups that pr proves hold no visible row are skipped and counted in st.
-func openReader(ctx context.Context, objs Objects, t *Table, f dataFile, need []int, batch int, mem memory.Allocator, pr *pruner, st *Stats) (batchReader, error) {
+// Columns in dict (filter-only string columns) may come back dictionary-encoded.
+func openReader(ctx context.Context, objs Objects, t *Table, f dataFile, need []int, batch int, mem memory.Allocator, pr *pruner, dict map[int]bool, st *Stats) (batchReader, error) {
 	var data []int // needed data columns
 	for _, i := range need {
 		if !t.Columns[i].Partition {
@@ -97,7 +100,7 @@ func openReader(ctx context.Context, objs Objects, t *Table, f dataFile, need []
 	var err error
 	switch t.Format {
 	case Parquet:
-		inner, err = openParquet(ctx, objs, t, f, data, batch, mem, pr, st)
+		inner, err = openParquet(ctx, objs, t, f, data, batch, mem, pr, dict, st)
 	default:
 		var rc io.ReadCloser
 		rc, err = openText(ctx, objs, t.Bucket, f)
@@ -548,6 +551,36 @@ func parquetLeaf(fields []pqarrow.SchemaField, name string) (int, arrow.DataType
 	return -1, nil
 }
 
+// dictLeaf is the leaf of a top-level string column stored dictionary-encoded in every row
+// group (so reading it as an Arrow dictionary costs no hashing), or -1. Only speed depends on
+// it: pqarrow reads any chunk as a dictionary.
+func dictLeaf(pf *file.Reader, name string) int {
+	md := pf.MetaData()
+	for j := 0; j < md.Schema.NumColumns(); j++ {
+		c := md.Schema.Column(j)
+		if len(c.ColumnPath()) != 1 || !strings.EqualFold(c.Name(), name) {
+			continue
+		}
+		if _, ok := c.LogicalType().(schema.StringLogicalType); !ok || c.PhysicalType() != parquet.Types.ByteArray {
+			return -1
+		}
+		for g := 0; g < md.NumRowGroups(); g++ {
+			cc, err := md.RowGroup(g).ColumnChunk(j)
+			if err != nil || !cc.HasDictionaryPage() {
+				return -1
+			}
+			for _, e := range cc.EncodingStats() {
+				data := e.PageType == 0 || e.PageType == 3 // DATA_PAGE, DATA_PAGE_V2
+				if data && e.Encoding != parquet.Encodings.RLEDict && e.Encoding != parquet.Encodings.PlainDict {
+					return -1 // some pages fell back to plain encoding
+				}
+			}
+		}
+		return j
+	}
+	return -1
+}
+
 // keepGroups returns the row groups of pf that pr cannot rule out (nil = all of them) and how
 // many it ruled out.
 func keepGroups(pf *file.Reader, fields []pqarrow.SchemaField, t *Table, pr *pruner) ([]int, int) {
@@ -598,13 +631,21 @@ func keepGroups(pf *file.Reader, fields []pqarrow.SchemaField, t *Table, pr *pru
 	return keep, n - len(keep)
 }
 
-func openParquet(ctx context.Context, objs Objects, t *Table, f dataFile, data []int, batch int, mem memory.Allocator, pr *pruner, st *Stats) (*parquetReader, error) {
+func openParquet(ctx context.Context, objs Objects, t *Table, f dataFile, data []int, batch int, mem memory.Allocator, pr *pruner, dict map[int]bool, st *Stats) (*parquetReader, error) {
 	ra := &objectReaderAt{ctx: ctx, objs: objs, bucket: t.Bucket, key: f.key, size: f.size}
 	pf, err := file.NewParquetReader(ra)
 	if err != nil {
 		return nil, &Error{Kind: Corrupt, Msg: "parquet " + f.key, Err: err}
 	}
-	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{BatchSize: int64(batch)}, mem)
+	props := pqarrow.ArrowReadProperties{BatchSize: int64(batch)}
+	for _, i := range data {
+		if dict[i] {
+			if leaf := dictLeaf(pf, t.Columns[i].Name); leaf >= 0 {
+				props.SetReadDict(leaf, true)
+			}
+		}
+	}
+	fr, err := pqarrow.NewFileReader(pf, props, mem)
 	if err != nil {
 		pf.Close()
 		return nil, &Error{Kind: Corrupt, Msg: "parquet " + f.key, Err: err}

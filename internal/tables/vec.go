@@ -299,6 +299,12 @@ func (n *cmpNode) str(s string) uint8 {
 		}
 		return tF
 	}
+	if n.tab[0] == n.tab[2] { // = and <>: equality decides
+		if s == n.lo.Str {
+			return n.tab[1]
+		}
+		return n.tab[0]
+	}
 	return n.tab[strings.Compare(s, n.lo.Str)+1]
 }
 
@@ -312,8 +318,32 @@ func (n *cmpNode) evalStr(a arrow.Array, out []uint8) bool {
 		for i := range out {
 			out[i] = n.str(a.Value(i))
 		}
+	case *array.Dictionary:
+		return dictLoop(a, out, n.str)
 	default:
 		return false
+	}
+	return true
+}
+
+// dictLoop applies f to each value of a dictionary of strings once and maps the indices;
+// false for other dictionaries. Rows with a NULL index get UNKNOWN (callers overwrite them).
+func dictLoop(a *array.Dictionary, out []uint8, f func(string) uint8) bool {
+	vals, ok := a.Dictionary().(*array.String)
+	idx, ok2 := a.Indices().(*array.Int32)
+	if !ok || !ok2 || vals.NullN() > 0 {
+		return false
+	}
+	byVal := make([]uint8, vals.Len())
+	for k := range byVal {
+		byVal[k] = f(vals.Value(k))
+	}
+	for i, k := range idx.Int32Values()[:len(out)] {
+		if uint(k) < uint(len(byVal)) {
+			out[i] = byVal[k]
+		} else {
+			out[i] = tU
+		}
 	}
 	return true
 }
@@ -353,6 +383,13 @@ func (n *inNode) eval(v *view, out []uint8) {
 					out[i] = hit
 				}
 			}
+		case *array.Dictionary:
+			ok = dictLoop(a, out, func(s string) uint8 {
+				if n.strs[s] {
+					return hit
+				}
+				return miss
+			})
 		default:
 			ok = false
 		}
