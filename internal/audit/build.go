@@ -193,6 +193,7 @@ var secretNames = map[string]bool{
 	"secretaccesskey": true, "sessiontoken": true, "password": true, "newpassword": true,
 	"oldpassword": true, "privatekey": true, "webidentitytoken": true, "samlassertion": true,
 	"securitytoken": true, "secret": true, "clientsecret": true, "token": true,
+	"workunittoken": true, // Lake Formation query API: sealed bearer of a work unit
 }
 
 var (

@@ -159,7 +159,7 @@ func TestSanitizeDropsSecrets(t *testing.T) {
 		Key         secret.Value
 		Nested      map[string]any
 		Body        []byte
-	}{"bob", testSecret, str(testSecret), secret.New(testSecret), map[string]any{"SessionToken": testToken, "ok": 1}, []byte(testSecret)}
+	}{"bob", testSecret, str(testSecret), secret.New(testSecret), map[string]any{"SessionToken": testToken, "WorkUnitToken": testToken, "ok": 1}, []byte(testSecret)}
 	got := Sanitize(&in)
 	want := map[string]any{"userName": "bob", "nested": map[string]any{"ok": int64(1)}}
 	if d := cmp.Diff(want, got); d != "" {
