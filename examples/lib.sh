@@ -1,7 +1,7 @@
 # Shared helpers of the example scripts; each run.sh sources this file.
 #
 # Environment:
-#   SLUICE_ENDPOINT        the Sluice to talk to (default http://127.0.0.1:9876)
+#   SLUICE_ENDPOINT        the Sluice to talk to (default $AWS_ENDPOINT_URL, else http://127.0.0.1:9876)
 #   AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY
 #                          the admin's (root) keys, as printed by `sluice serve`
 #   AWS_DEFAULT_REGION     default us-east-1
@@ -11,7 +11,7 @@
 
 set -euo pipefail
 
-EP="${SLUICE_ENDPOINT:-http://127.0.0.1:9876}"
+EP="${SLUICE_ENDPOINT:-${AWS_ENDPOINT_URL:-http://127.0.0.1:9876}}"
 export SLUICE_ENDPOINT="$EP"
 export AWS_DEFAULT_REGION="${AWS_DEFAULT_REGION:-us-east-1}"
 export AWS_PAGER=""
