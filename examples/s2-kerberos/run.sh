@@ -56,7 +56,7 @@ done
 step "Admin: role mappings by Kerberos user"
 AWS_ENDPOINT_URL="$EP" sluice mappings add --kerberos "user1@$REALM" --role "$ROLE1" >/dev/null
 AWS_ENDPOINT_URL="$EP" sluice mappings add --kerberos "user2@$REALM" --role "$ROLE2" >/dev/null
-AWS_ENDPOINT_URL="$EP" sluice mappings list | grep -o "kerberos:user[12]@$REALM.*role/[A-Za-z0-9-]*" | sed 's/  */ /g'
+AWS_ENDPOINT_URL="$EP" sluice mappings list | grep -o "kerberos:user[12]@$REALM.*role/[A-Za-z0-9-]*" | sed 's/  */ /g' | sort
 
 step "The notebook's AWS config: one profile per persona, credentials from sluice creds"
 cat >"$WORK/aws-config" <<CONF
