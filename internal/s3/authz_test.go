@@ -189,18 +189,11 @@ func TestEveryRouteAuthorizes(t *testing.T) {
 	for _, op := range s3.Operations() {
 		spec, ok := reqs[op]
 		if !ok {
-			sub := ""
-			for _, p := range []string{"Get", "Put", "Delete"} {
-				if rest, ok := strings.CutPrefix(op, p); ok {
-					sub = rest
-					spec[0] = strings.ToUpper(p)
-				}
-			}
-			spec[1] = "/data?" + probeParam(sub)
-			if probeParam(sub) == "" {
-				t.Errorf("operation %s is not covered", op)
-				continue
-			}
+			spec, ok = configRequest(op)
+		}
+		if !ok {
+			t.Errorf("operation %s is not covered", op)
+			continue
 		}
 		req, _ := http.NewRequest(spec[0], e.url+spec[1], strings.NewReader(""))
 		resp := signedDo(t, req, &bob)
@@ -210,14 +203,33 @@ func TestEveryRouteAuthorizes(t *testing.T) {
 	}
 }
 
-func probeParam(name string) string {
-	m := map[string]string{
-		"BucketVersioning": "versioning", "BucketEncryption": "encryption", "BucketTagging": "tagging", "BucketCors": "cors",
-		"BucketLifecycleConfiguration": "lifecycle", "BucketOwnershipControls": "ownershipControls", "PublicAccessBlock": "publicAccessBlock",
-		"ObjectLockConfiguration": "object-lock", "BucketWebsite": "website", "BucketReplication": "replication", "BucketPolicyStatus": "policyStatus",
-		"BucketLogging": "logging", "BucketNotificationConfiguration": "notification", "BucketRequestPayment": "requestPayment",
-		"BucketAccelerateConfiguration": "accelerate", "BucketAnalyticsConfiguration": "analytics", "BucketMetricsConfiguration": "metrics",
-		"BucketInventoryConfiguration": "inventory", "BucketIntelligentTieringConfiguration": "intelligent-tiering",
+// configParams maps the bucket sub-resource operations' names (without Get, Put, Delete, List)
+// to their query parameter.
+var configParams = map[string]string{
+	"BucketVersioning": "versioning", "BucketEncryption": "encryption", "BucketTagging": "tagging", "BucketCors": "cors",
+	"BucketLifecycleConfiguration": "lifecycle", "BucketLifecycle": "lifecycle", "BucketOwnershipControls": "ownershipControls",
+	"PublicAccessBlock": "publicAccessBlock", "ObjectLockConfiguration": "object-lock", "BucketWebsite": "website",
+	"BucketReplication": "replication", "BucketPolicyStatus": "policyStatus", "BucketLogging": "logging",
+	"BucketNotificationConfiguration": "notification", "BucketRequestPayment": "requestPayment",
+	"BucketAccelerateConfiguration": "accelerate", "BucketAnalyticsConfiguration": "analytics&id=a",
+	"BucketMetricsConfiguration": "metrics&id=a", "BucketInventoryConfiguration": "inventory&id=a",
+	"BucketIntelligentTieringConfiguration": "intelligent-tiering&id=a",
+	"BucketAnalyticsConfigurations": "analytics", "BucketMetricsConfigurations": "metrics",
+	"BucketInventoryConfigurations": "inventory", "BucketIntelligentTieringConfigurations": "intelligent-tiering",
+}
+
+// configRequest returns the method and path of a bucket sub-resource operation.
+func configRequest(op string) ([2]string, bool) {
+	for _, p := range []string{"Get", "Put", "Delete", "List"} {
+		if rest, ok := strings.CutPrefix(op, p); ok {
+			if param, ok := configParams[rest]; ok {
+				method := strings.ToUpper(p)
+				if method == "LIST" {
+					method = "GET"
+				}
+				return [2]string{method, "/data?" + param}, true
+			}
+		}
 	}
-	return m[name]
+	return [2]string{}, false
 }

@@ -1,8 +1,9 @@
 package s3
 
 import (
-	"encoding/xml"
 	"net/http"
+	"slices"
+	"strings"
 
 	"github.com/sluicehq/sluice/internal/awsproto"
 	"github.com/sluicehq/sluice/internal/policy"
@@ -17,12 +18,13 @@ const (
 )
 
 // routeEntry is one operation: matched by method, level and a sub-resource query parameter
-// ("" matches when no other entry's parameter is present), authorized with action on the
+// ("" matches when no sub-resource parameter of the level is present), authorized with action on the
 // bucket or object ARN.
 type routeEntry struct {
 	method string
 	level  level
 	sub    string
+	with   string // a second query parameter that must be present ("id")
 	op     string
 	action string
 	fn     func(*Service, *req) error
@@ -57,72 +59,6 @@ func (rt *routeEntry) condKeys(q *req) *policy.Context {
 	return c
 }
 
-// probe is a bucket sub-resource that Sluice does not configure: GET answers what AWS answers for
-// a bucket with nothing configured (an empty document or the specific NoSuch… error), PUT is not
-// implemented and DELETE succeeds.
-type probe struct {
-	sub, name, getAction, putAction string
-	empty                           any    // GET response when nothing is configured
-	code                            string // GET error when nothing is configured (404)
-	msg                             string
-}
-
-var probes = []probe{
-	{"versioning", "BucketVersioning", "s3:GetBucketVersioning", "s3:PutBucketVersioning", &versioningConfiguration{}, "", ""},
-	{"encryption", "BucketEncryption", "s3:GetEncryptionConfiguration", "s3:PutEncryptionConfiguration", nil, "ServerSideEncryptionConfigurationNotFoundError", "The server side encryption configuration was not found"},
-	{"tagging", "BucketTagging", "s3:GetBucketTagging", "s3:PutBucketTagging", nil, "NoSuchTagSet", "The TagSet does not exist"},
-	{"cors", "BucketCors", "s3:GetBucketCORS", "s3:PutBucketCORS", nil, "NoSuchCORSConfiguration", "The CORS configuration does not exist"},
-	{"lifecycle", "BucketLifecycleConfiguration", "s3:GetLifecycleConfiguration", "s3:PutLifecycleConfiguration", nil, "NoSuchLifecycleConfiguration", "The lifecycle configuration does not exist"},
-	{"ownershipControls", "BucketOwnershipControls", "s3:GetBucketOwnershipControls", "s3:PutBucketOwnershipControls", nil, "OwnershipControlsNotFoundError", "The bucket ownership controls were not found"},
-	{"publicAccessBlock", "PublicAccessBlock", "s3:GetBucketPublicAccessBlock", "s3:PutBucketPublicAccessBlock", nil, "NoSuchPublicAccessBlockConfiguration", "The public access block configuration was not found"},
-	{"object-lock", "ObjectLockConfiguration", "s3:GetBucketObjectLockConfiguration", "s3:PutBucketObjectLockConfiguration", nil, "ObjectLockConfigurationNotFoundError", "Object Lock configuration does not exist for this bucket"},
-	{"website", "BucketWebsite", "s3:GetBucketWebsite", "s3:PutBucketWebsite", nil, "NoSuchWebsiteConfiguration", "The specified bucket does not have a website configuration"},
-	{"replication", "BucketReplication", "s3:GetReplicationConfiguration", "s3:PutReplicationConfiguration", nil, "ReplicationConfigurationNotFoundError", "The replication configuration was not found"},
-	{"policyStatus", "BucketPolicyStatus", "s3:GetBucketPolicyStatus", "", nil, "NoSuchBucketPolicy", "The bucket policy does not exist"},
-	{"logging", "BucketLogging", "s3:GetBucketLogging", "s3:PutBucketLogging", &bucketLoggingStatus{}, "", ""},
-	{"notification", "BucketNotificationConfiguration", "s3:GetBucketNotification", "s3:PutBucketNotification", &notificationConfiguration{}, "", ""},
-	{"requestPayment", "BucketRequestPayment", "s3:GetBucketRequestPayment", "s3:PutBucketRequestPayment", &requestPaymentConfiguration{Payer: "BucketOwner"}, "", ""},
-	{"accelerate", "BucketAccelerateConfiguration", "s3:GetAccelerateConfiguration", "s3:PutAccelerateConfiguration", &accelerateConfiguration{}, "", ""},
-	{"analytics", "BucketAnalyticsConfiguration", "s3:GetAnalyticsConfiguration", "s3:PutAnalyticsConfiguration", nil, "NoSuchConfiguration", "The specified configuration does not exist."},
-	{"metrics", "BucketMetricsConfiguration", "s3:GetMetricsConfiguration", "s3:PutMetricsConfiguration", nil, "NoSuchConfiguration", "The specified configuration does not exist."},
-	{"inventory", "BucketInventoryConfiguration", "s3:GetInventoryConfiguration", "s3:PutInventoryConfiguration", nil, "NoSuchConfiguration", "The specified configuration does not exist."},
-	{"intelligent-tiering", "BucketIntelligentTieringConfiguration", "s3:GetIntelligentTieringConfiguration", "s3:PutIntelligentTieringConfiguration", nil, "NoSuchConfiguration", "The specified configuration does not exist."},
-}
-
-type versioningConfiguration struct {
-	XMLName xml.Name `xml:"http://s3.amazonaws.com/doc/2006-03-01/ VersioningConfiguration"`
-}
-type bucketLoggingStatus struct {
-	XMLName xml.Name `xml:"http://s3.amazonaws.com/doc/2006-03-01/ BucketLoggingStatus"`
-}
-type notificationConfiguration struct {
-	XMLName xml.Name `xml:"http://s3.amazonaws.com/doc/2006-03-01/ NotificationConfiguration"`
-}
-type requestPaymentConfiguration struct {
-	XMLName xml.Name `xml:"http://s3.amazonaws.com/doc/2006-03-01/ RequestPaymentConfiguration"`
-	Payer   string
-}
-type accelerateConfiguration struct {
-	XMLName xml.Name `xml:"http://s3.amazonaws.com/doc/2006-03-01/ AccelerateConfiguration"`
-}
-
-func probeGet(p probe) func(*Service, *req) error {
-	return func(s *Service, q *req) error {
-		if p.code != "" {
-			return errorf(http.StatusNotFound, p.code, "%s", p.msg).With("BucketName", q.bucket)
-		}
-		s.writeXML(q, p.empty)
-		return nil
-	}
-}
-
-func probeDelete(s *Service, q *req) error {
-	q.w.WriteHeader(http.StatusNoContent)
-	return nil
-}
-
-func putNotImplemented(s *Service, q *req) error { return notImplemented() }
-
 // routes is the whole API, in match order per (method, level).
 var routes = buildRoutes()
 
@@ -140,13 +76,8 @@ func buildRoutes() []routeEntry {
 		{method: "GET", level: levelBucket, sub: "versions", op: "ListObjectVersions", action: "s3:ListBucketVersions", fn: (*Service).listVersions, listKeys: true},
 		{method: "POST", level: levelBucket, sub: "delete", op: "DeleteObjects", fn: (*Service).deleteObjects},
 	}
-	for _, p := range probes {
-		rs = append(rs, routeEntry{method: "GET", level: levelBucket, sub: p.sub, op: "Get" + p.name, action: p.getAction, fn: probeGet(p)})
-		if p.putAction != "" {
-			rs = append(rs,
-				routeEntry{method: "PUT", level: levelBucket, sub: p.sub, op: "Put" + p.name, action: p.putAction, fn: putNotImplemented},
-				routeEntry{method: "DELETE", level: levelBucket, sub: p.sub, op: "Delete" + p.name, action: p.putAction, fn: probeDelete})
-		}
+	for i := range subresources {
+		rs = append(rs, subresources[i].routes()...)
 	}
 	rs = append(rs,
 		routeEntry{method: "GET", level: levelBucket, sub: "list-type", op: "ListObjectsV2", action: "s3:ListBucket", fn: (*Service).listObjectsV2, listKeys: true},
@@ -174,31 +105,87 @@ func buildRoutes() []routeEntry {
 	return rs
 }
 
-// route finds the operation of a request.
-func route(method string, q *req) *routeEntry {
-	lv := levelObject
+func putNotImplemented(s *Service, q *req) error { return notImplemented() }
+
+func probeDelete(s *Service, q *req) error {
+	q.w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// unrouted are S3 sub-resources of AWS operations Sluice does not answer: a request naming one
+// is NotImplemented rather than taken for the plain bucket or object operation.
+var unrouted = map[level][]string{
+	levelBucket: {"metadataTable", "metadataConfiguration", "metadataInventoryTable", "metadataJournalTable", "abac", "session", "renameObject"},
+	levelObject: {"retention", "legal-hold", "restore", "torrent", "select", "renameObject"},
+}
+
+// subParams are, per level, the query parameters that select a sub-resource.
+var subParams = func() map[level][]string {
+	m := map[level][]string{}
+	for _, rt := range routes {
+		if rt.sub != "" && !slices.Contains(m[rt.level], rt.sub) {
+			m[rt.level] = append(m[rt.level], rt.sub)
+		}
+	}
+	return m
+}()
+
+func levelOf(q *req) level {
 	switch {
 	case q.bucket == "":
-		lv = levelService
+		return levelService
 	case !q.hasKey:
-		lv = levelBucket
+		return levelBucket
 	}
+	return levelObject
+}
+
+// route finds the operation of a request. An entry without sub matches only when no
+// sub-resource parameter of the level is present, so that "DELETE /b?versioning" is never
+// DeleteBucket.
+func route(method string, q *req) *routeEntry {
+	lv := levelOf(q)
+	plain := !slices.ContainsFunc(subParams[lv], q.q.Has) && !slices.ContainsFunc(unrouted[lv], q.q.Has)
 	for i := range routes {
 		rt := &routes[i]
 		if rt.method != method || rt.level != lv {
 			continue
 		}
-		if rt.sub == "" || q.q.Has(rt.sub) {
+		if rt.sub == "" && plain || rt.sub != "" && q.q.Has(rt.sub) && (rt.with == "" || q.q.Has(rt.with)) {
 			return rt
 		}
 	}
 	return nil
 }
 
+// unroutedError is the answer to a request no route matches: NotImplemented for an operation
+// of AWS's that Sluice does not answer, else MethodNotAllowed as S3 sends it (a sub-resource
+// without that method, such as DELETE ?versioning).
+func unroutedError(method string, q *req) error {
+	lv := levelOf(q)
+	for _, sub := range unrouted[lv] {
+		if q.q.Has(sub) {
+			return notImplemented()
+		}
+	}
+	resource := map[level]string{levelService: "SERVICE", levelBucket: "BUCKET", levelObject: "OBJECT"}[lv]
+	for _, sub := range subParams[lv] {
+		if q.q.Has(sub) {
+			resource = strings.ToUpper(sub)
+			break
+		}
+	}
+	return errorf(http.StatusMethodNotAllowed, "MethodNotAllowed", "The specified method is not allowed against this resource.").
+		With("Method", method).With("ResourceType", resource)
+}
+
 // Operations lists the routed operation names (for the every-route-authorizes test).
 func Operations() []string {
 	var out []string
 	for _, rt := range routes {
+		if slices.Contains(out, rt.op) {
+			continue
+		}
 		out = append(out, rt.op)
 	}
 	return out

@@ -131,7 +131,7 @@ func (s *Service) ServeAWS(w http.ResponseWriter, r *http.Request, c *awsproto.C
 	rt := route(r.Method, q)
 	if rt == nil {
 		c.Operation = "Unknown"
-		c.Fail(w, r, errorf(http.StatusMethodNotAllowed, "MethodNotAllowed", "The specified method is not allowed against this resource."))
+		c.Fail(w, r, unroutedError(r.Method, q))
 		return
 	}
 	c.Operation = rt.op
@@ -229,6 +229,9 @@ type bucketRecord struct {
 	Owner   string    `json:"owner"`
 	Region  string    `json:"region"`
 	Policy  string    `json:"policy,omitempty"`
+	// Configs are the stored sub-resource configurations: query parameter ("tagging") → the
+	// XML document as GET returns it.
+	Configs map[string]string `json:"configs,omitempty"`
 }
 
 func (s *Service) getBucket(ctx context.Context, name string) (*bucketRecord, error) {
