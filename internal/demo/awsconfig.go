@@ -100,8 +100,13 @@ func WriteAWSFiles(dir, config, credentials string) error {
 func replaceBlock(old, body string) string {
 	block := beginMarker + "\n" + strings.TrimRight(body, "\n") + "\n" + endMarker + "\n"
 	i := strings.Index(old, beginMarker)
-	j := strings.Index(old, endMarker)
-	if i >= 0 && j > i {
+	j := -1
+	if i >= 0 {
+		if j = strings.Index(old[i:], endMarker); j >= 0 {
+			j += i
+		}
+	}
+	if j > i {
 		rest := strings.TrimPrefix(old[j+len(endMarker):], "\n")
 		return old[:i] + block + rest
 	}

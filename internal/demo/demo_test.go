@@ -39,7 +39,12 @@ type seeded struct {
 	err  error
 }
 
-var shared = sync.OnceValue(func() *seeded {
+var shared struct {
+	once sync.Once
+	*seeded
+}
+
+func seedShared() *seeded {
 	env := map[string]string{"SLUICE_ROOT_ACCESS_KEY_ID": rootKeyID, "SLUICE_ROOT_SECRET_ACCESS_KEY": rootSecret}
 	dir, err := tempDir()
 	if err != nil {
@@ -52,11 +57,12 @@ var shared = sync.OnceValue(func() *seeded {
 	start := time.Now()
 	lake, err := Seed(context.Background(), d.Endpoint(), aws.Credentials{AccessKeyID: rootKeyID, SecretAccessKey: rootSecret}, nil)
 	return &seeded{d: d, lake: lake, took: time.Since(start), err: err}
-})
+}
 
 func lake(t *testing.T) *seeded {
 	t.Helper()
-	s := shared()
+	shared.once.Do(func() { shared.seeded = seedShared() })
+	s := shared.seeded
 	if s.err != nil {
 		t.Fatal(s.err)
 	}
@@ -256,5 +262,33 @@ func TestEngineAssumesForItsUsers(t *testing.T) {
 		if err != nil {
 			t.Errorf("engine assuming %s: %v", r, err)
 		}
+	}
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if shared.seeded != nil && shared.d != nil {
+		shared.d.Shutdown(context.Background())
+		os.RemoveAll(shared.d.DataDir())
+	}
+	os.Exit(code)
+}
+
+// BenchmarkSeed seeds a fresh in-memory Sluice per iteration (5000 web sales).
+func BenchmarkSeed(b *testing.B) {
+	env := map[string]string{"SLUICE_ROOT_ACCESS_KEY_ID": rootKeyID, "SLUICE_ROOT_SECRET_ACCESS_KEY": rootSecret}
+	for b.Loop() {
+		b.StopTimer()
+		d, err := daemon.Start(context.Background(), daemon.Config{Addr: "127.0.0.1:0", DataDir: b.TempDir(), Store: "memory:", Getenv: func(k string) string { return env[k] }})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		if _, err := Seed(context.Background(), d.Endpoint(), aws.Credentials{AccessKeyID: rootKeyID, SecretAccessKey: rootSecret}, nil); err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		d.Shutdown(context.Background())
+		b.StartTimer()
 	}
 }

@@ -137,3 +137,27 @@ func TestGuide(t *testing.T) {
 		t.Errorf("tries per persona (-want +got):\n%s", diff)
 	}
 }
+
+// FuzzReplaceBlock: writing the block twice equals writing it once, and what the user wrote
+// before the block survives.
+func FuzzReplaceBlock(f *testing.F) {
+	f.Add("", "new\n")
+	f.Add("[default]\nregion = eu-west-1", "[profile x]\n")
+	f.Add("[a]\n\n"+beginMarker+"\nold\n"+endMarker+"\n[b]\n", "body")
+	f.Fuzz(func(t *testing.T, old, body string) {
+		if i := strings.Index(old, beginMarker); i >= 0 && !strings.Contains(old[i:], endMarker) || strings.Contains(body, beginMarker) || strings.Contains(body, endMarker) {
+			t.Skip()
+		}
+		once := replaceBlock(old, body)
+		if twice := replaceBlock(once, body); twice != once {
+			t.Fatalf("not idempotent:\n%q\n%q", once, twice)
+		}
+		before := old
+		if i := strings.Index(old, beginMarker); i >= 0 {
+			before = old[:i]
+		}
+		if !strings.HasPrefix(once, strings.TrimRight(before, "\n")) {
+			t.Fatalf("lost the user's lines: %q -> %q", old, once)
+		}
+	})
+}
