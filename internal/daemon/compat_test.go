@@ -67,6 +67,50 @@ var partial = map[string]string{
 	"s3/GetObjectAttributes": "NotImplemented",
 	"s3/GetBucketLocation":   "the region Sluice runs in (`--region`)",
 
+	// Bucket configurations: stored in the bucket record and returned, not acted on.
+	"s3/PutBucketTagging":                   s3Stored + "; tags are not `aws:ResourceTag` condition keys",
+	"s3/PutBucketEncryption":                s3Stored + ": SSE-S3 (`AES256`) only, `aws:kms` is NotImplemented; encryption at rest is the blob storage's (the operator's) business",
+	"s3/GetBucketEncryption":                "the stored configuration; ServerSideEncryptionConfigurationNotFoundError when none (AWS answers SSE-S3 for every bucket)",
+	"s3/PutBucketCors":                      s3Stored + ": no CORS preflight (`OPTIONS`) is answered",
+	"s3/PutBucketLifecycleConfiguration":    s3Stored + ": no expiry, transition or upload abort runs",
+	"s3/PutBucketOwnershipControls":         s3Stored + ": ACLs are fixed anyway (owner FULL_CONTROL)",
+	"s3/PutPublicAccessBlock":               s3Stored + ": not enforced; bucket policies (including public ones) apply as written",
+	"s3/PutBucketVersioning":                "`Suspended` is stored (buckets are unversioned: every object is version `null`); `Enabled` and MFA delete are NotImplemented",
+	"s3/PutBucketRequestPayment":            "`BucketOwner` only; `Requester` is NotImplemented",
+	"s3/GetBucketRequestPayment":            "always `BucketOwner`",
+	"s3/PutBucketAccelerateConfiguration":   "`Suspended` is stored; `Enabled` is NotImplemented",
+	"s3/PutBucketLogging":                   "the empty `BucketLoggingStatus` only (the audit log records S3 requests); logging is NotImplemented",
+	"s3/GetBucketLogging":                   "always empty (no logging)",
+	"s3/PutBucketNotificationConfiguration": "the empty configuration only; notifications are NotImplemented",
+	"s3/GetBucketNotificationConfiguration": "always empty (no notifications)",
+
+	// Configurations Sluice does not keep.
+	"s3/GetObjectLockConfiguration":                  s3None,
+	"s3/PutObjectLockConfiguration":                  "NotImplemented: buckets are unversioned",
+	"s3/GetBucketWebsite":                            s3None,
+	"s3/PutBucketWebsite":                            "NotImplemented",
+	"s3/DeleteBucketWebsite":                         "succeeds, changes nothing",
+	"s3/GetBucketReplication":                        s3None,
+	"s3/PutBucketReplication":                        "NotImplemented",
+	"s3/DeleteBucketReplication":                     "succeeds, changes nothing",
+	"s3/GetBucketPolicyStatus":                       "always NoSuchBucketPolicy, even when the bucket has a policy",
+	"s3/GetBucketAnalyticsConfiguration":             s3NoID,
+	"s3/PutBucketAnalyticsConfiguration":             "NotImplemented",
+	"s3/DeleteBucketAnalyticsConfiguration":          s3NoID,
+	"s3/ListBucketAnalyticsConfigurations":           "always an empty list",
+	"s3/GetBucketMetricsConfiguration":               s3NoID,
+	"s3/PutBucketMetricsConfiguration":               "NotImplemented (metrics are Prometheus's, `/_sluice/metrics`)",
+	"s3/DeleteBucketMetricsConfiguration":            s3NoID,
+	"s3/ListBucketMetricsConfigurations":             "always an empty list",
+	"s3/GetBucketInventoryConfiguration":             s3NoID,
+	"s3/PutBucketInventoryConfiguration":             "NotImplemented",
+	"s3/DeleteBucketInventoryConfiguration":          s3NoID,
+	"s3/ListBucketInventoryConfigurations":           "always an empty list",
+	"s3/GetBucketIntelligentTieringConfiguration":    s3NoID,
+	"s3/PutBucketIntelligentTieringConfiguration":    "NotImplemented",
+	"s3/DeleteBucketIntelligentTieringConfiguration": s3NoID,
+	"s3/ListBucketIntelligentTieringConfigurations":  "always an empty list",
+
 	"glue/GetUserDefinedFunction":  "the catalog stores no functions: answers as for an empty catalog",
 	"glue/GetUserDefinedFunctions": "the catalog stores no functions: always an empty list",
 	"glue/UpdateDatabase":          "renaming a database is refused (InvalidInputException)",
@@ -80,24 +124,19 @@ var partial = map[string]string{
 
 // extensions are operations Sluice routes that are not in the AWS model.
 var extensions = map[string]string{
-	// The S3 gateway names DELETE on every bucket sub-resource it probes; for these AWS has no
-	// DELETE call.
-	"s3/DeleteBucketAccelerateConfiguration":   s3NoSuchDelete,
-	"s3/DeleteBucketLogging":                   s3NoSuchDelete,
-	"s3/DeleteBucketNotificationConfiguration": s3NoSuchDelete,
-	"s3/DeleteBucketRequestPayment":            s3NoSuchDelete,
-	"s3/DeleteBucketVersioning":                s3NoSuchDelete,
-	"s3/DeleteObjectLockConfiguration":         s3NoSuchDelete,
-	"lakeformation/RevokeVendedSessions":       "Sluice extension: `POST /RevokeVendedSessions {\"ResourceArn\": \"arn:aws:s3:::bucket/prefix\"}` denies the older sessions of the location's role (data-lake admins only)",
+	"lakeformation/RevokeVendedSessions": "Sluice extension: `POST /RevokeVendedSessions {\"ResourceArn\": \"arn:aws:s3:::bucket/prefix\"}` denies the older sessions of the location's role (data-lake admins only)",
 }
 
-const s3NoSuchDelete = "not an AWS operation: DELETE on this sub-resource succeeds and changes nothing (AWS has no such call)"
+// Notes of S3 bucket configurations.
+const (
+	s3Stored = "stored and returned by Get…, removed by Delete…, not acted on"
+	s3None   = "fixed answer: nothing configured (the NoSuch… error AWS sends)"
+	s3NoID   = "NoSuchConfiguration: Sluice keeps none"
+)
 
 // renamed maps routed operations to the AWS operation they answer under another name (the name
 // Sluice logs and counts them by).
-var renamed = map[string]string{
-	"s3/DeleteBucketLifecycleConfiguration": "DeleteBucketLifecycle",
-}
+var renamed = map[string]string{}
 
 // sameRequest are AWS operations whose request is, on the wire, that of a routed operation
 // (legacy names of the same sub-resource): AWS name → routed operation.
@@ -114,15 +153,6 @@ var headerVariants = map[string]string{
 	"CopyObject":     "PutObject",  // x-amz-copy-source
 	"UploadPartCopy": "UploadPart", // x-amz-copy-source (+ x-amz-copy-source-range)
 }
-
-// probeNotes describes the S3 bucket sub-resources that answer what AWS answers for a bucket
-// with nothing configured: GET an empty document or the NoSuch… error, PUT NotImplemented,
-// DELETE success.
-const (
-	probeGet    = "fixed answer: nothing configured (an empty document or the NoSuch… error AWS sends)"
-	probePut    = "NotImplemented"
-	probeDelete = "succeeds, changes nothing"
-)
 
 // operations returns every routed operation per service, from the daemon's own routers.
 func operations(t *testing.T) (map[string][]string, *daemon.Daemon) {
@@ -195,26 +225,6 @@ func loadModel(t *testing.T) map[string][]modelOp {
 		t.Fatal(err)
 	}
 	return out
-}
-
-// s3Probe reports the note of an S3 bucket sub-resource probe (Get/Put/Delete of a
-// configuration Sluice does not keep), or "".
-func s3Probe(op string, ops []string) string {
-	for _, p := range []struct{ prefix, note string }{{"Get", probeGet}, {"Put", probePut}, {"Delete", probeDelete}} {
-		rest, ok := strings.CutPrefix(op, p.prefix)
-		if !ok || !strings.HasPrefix(rest, "Bucket") && !strings.HasPrefix(rest, "PublicAccessBlock") && !strings.HasPrefix(rest, "ObjectLockConfiguration") {
-			continue
-		}
-		switch rest {
-		case "Bucket", "BucketPolicy", "BucketAcl", "BucketLocation":
-			return "" // real operations, or noted in partial
-		}
-		// A probe has a GET route of the same configuration.
-		if slices.Contains(ops, "Get"+rest) {
-			return p.note
-		}
-	}
-	return ""
 }
 
 func renderCompat(t *testing.T, ops map[string][]string, model map[string][]modelOp, differences string, nativePattern func(string) string) string {
@@ -306,7 +316,7 @@ func opStatus(svc, op string, ops []string) (string, string) {
 		return "extension", note
 	}
 	if n, ok := renamed[key]; ok {
-		return "partial", fmt.Sprintf("AWS calls it `%s`; succeeds and changes nothing (no lifecycle configuration is kept)", n)
+		return "partial", fmt.Sprintf("AWS calls it `%s`", n)
 	}
 	if note, ok := partial[key]; ok {
 		return "partial", note
@@ -314,9 +324,6 @@ func opStatus(svc, op string, ops []string) (string, string) {
 	if svc == "s3" {
 		if base, ok := headerVariants[op]; ok {
 			return "supported", fmt.Sprintf("`%s` with `x-amz-copy-source`", base)
-		}
-		if note := s3Probe(op, ops); note != "" {
-			return "partial", note
 		}
 	}
 	return "supported", ""

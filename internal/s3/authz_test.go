@@ -214,7 +214,7 @@ var configParams = map[string]string{
 	"BucketAccelerateConfiguration": "accelerate", "BucketAnalyticsConfiguration": "analytics&id=a",
 	"BucketMetricsConfiguration": "metrics&id=a", "BucketInventoryConfiguration": "inventory&id=a",
 	"BucketIntelligentTieringConfiguration": "intelligent-tiering&id=a",
-	"BucketAnalyticsConfigurations": "analytics", "BucketMetricsConfigurations": "metrics",
+	"BucketAnalyticsConfigurations":         "analytics", "BucketMetricsConfigurations": "metrics",
 	"BucketInventoryConfigurations": "inventory", "BucketIntelligentTieringConfigurations": "intelligent-tiering",
 }
 

@@ -76,4 +76,3 @@ func TestMethodNotAllowedBody(t *testing.T) {
 		t.Errorf("got %d %v, want 405 %v", e.Status, e.Fields, want)
 	}
 }
-
