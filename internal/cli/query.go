@@ -7,7 +7,6 @@ import (
 	"encoding/csv"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -16,113 +15,13 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
-	"unicode"
 
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/spf13/cobra"
 
+	"github.com/sluicehq/sluice/internal/lfquery"
 	"github.com/sluicehq/sluice/internal/tables"
 )
-
-// Select is a parsed `SELECT cols FROM db.table [WHERE expr] [LIMIT n]`.
-type Select struct {
-	Columns  []string // nil = *
-	Database string
-	Table    string
-	Where    string
-	Limit    int64
-}
-
-// ParseSelect reads the tiny SELECT dialect of sluice query: a column list or *, one table
-// named db.table, an optional WHERE in the row-filter grammar and an optional LIMIT.
-func ParseSelect(q string) (*Select, error) {
-	s := strings.TrimSpace(q)
-	s = strings.TrimSpace(strings.TrimSuffix(s, ";"))
-	if !hasKeyword(s, 0, "SELECT") {
-		return nil, errors.New("query must start with SELECT")
-	}
-	from := findKeyword(s, "FROM", 6)
-	if from < 0 {
-		return nil, errors.New("query needs FROM db.table")
-	}
-	out := &Select{}
-	cols := strings.TrimSpace(s[6:from])
-	if cols == "" {
-		return nil, errors.New("query needs a column list or *")
-	}
-	if cols != "*" {
-		for _, c := range strings.Split(cols, ",") {
-			c = strings.Trim(strings.TrimSpace(c), `"`)
-			if c == "" || c == "*" {
-				return nil, fmt.Errorf("bad column list %q", cols)
-			}
-			out.Columns = append(out.Columns, c)
-		}
-	}
-	rest := strings.TrimSpace(s[from+4:])
-	end := strings.IndexFunc(rest, unicode.IsSpace)
-	if end < 0 {
-		end = len(rest)
-	}
-	name := rest[:end]
-	rest = strings.TrimSpace(rest[end:])
-	db, tbl, ok := strings.Cut(name, ".")
-	if !ok || db == "" || tbl == "" || strings.Contains(tbl, ".") {
-		return nil, fmt.Errorf("table %q must be written db.table", name)
-	}
-	out.Database, out.Table = strings.Trim(db, `"`), strings.Trim(tbl, `"`)
-	if l := findKeyword(rest, "LIMIT", 0); l >= 0 {
-		n, err := strconv.ParseInt(strings.TrimSpace(rest[l+5:]), 10, 64)
-		if err != nil || n < 0 {
-			return nil, fmt.Errorf("LIMIT needs a non-negative integer")
-		}
-		out.Limit = n
-		rest = strings.TrimSpace(rest[:l])
-	}
-	if rest != "" {
-		if !hasKeyword(rest, 0, "WHERE") {
-			return nil, fmt.Errorf("unexpected %q after the table", rest)
-		}
-		out.Where = strings.TrimSpace(rest[5:])
-		if out.Where == "" {
-			return nil, errors.New("WHERE needs a condition")
-		}
-	}
-	return out, nil
-}
-
-// hasKeyword reports whether s has keyword kw at i, delimited by spaces or the ends.
-func hasKeyword(s string, i int, kw string) bool {
-	if i+len(kw) > len(s) || !strings.EqualFold(s[i:i+len(kw)], kw) {
-		return false
-	}
-	if i > 0 && !unicode.IsSpace(rune(s[i-1])) {
-		return false
-	}
-	return i+len(kw) == len(s) || unicode.IsSpace(rune(s[i+len(kw)]))
-}
-
-// findKeyword finds kw outside quoted strings, from position start.
-func findKeyword(s, kw string, start int) int {
-	inQuote := byte(0)
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if inQuote != 0 {
-			if c == inQuote {
-				inQuote = 0
-			}
-			continue
-		}
-		if c == '\'' || c == '"' {
-			inQuote = c
-			continue
-		}
-		if i >= start && hasKeyword(s, i, kw) {
-			return i
-		}
-	}
-	return -1
-}
 
 // nativeStream performs a signed GET of Sluice's API and returns the response body.
 func (f *clientFlags) nativeStream(ctx context.Context, path string, query url.Values) (io.ReadCloser, error) {
@@ -183,7 +82,7 @@ The caller needs glue:GetTable and lakeformation:GetDataAccess (IAM) and SELECT 
   sluice query --output parquet "SELECT * FROM tpc.dl_tpc_item" > items.parquet`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			sel, err := ParseSelect(args[0])
+			sel, err := lfquery.ParseStatement(args[0], "")
 			if err != nil {
 				return err
 			}
@@ -200,7 +99,7 @@ The caller needs glue:GetTable and lakeformation:GetDataAccess (IAM) and SELECT 
 				q.Set("columns", strings.Join(sel.Columns, ","))
 			}
 			if sel.Where != "" {
-				q.Set("where", sel.Where)
+				q.Set("where", strings.TrimSpace(sel.Where))
 			}
 			if sel.Limit > 0 {
 				q.Set("limit", strconv.FormatInt(sel.Limit, 10))
