@@ -70,7 +70,7 @@ func ParseStatement(q, defaultDatabase string) (*Statement, error) {
 		st.Database, st.Table = first, second
 	} else {
 		if defaultDatabase == "" {
-			return nil, invalidAt(at, "table %q names no database and the query planning context has none", first)
+			return nil, invalidAt(at, "table %q must be written db.table (or the query planning context must name its database)", first)
 		}
 		st.Database, st.Table = defaultDatabase, first
 	}

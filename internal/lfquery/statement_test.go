@@ -31,7 +31,7 @@ var statementCases = []struct {
 	{name: "empty", q: "", wantPos: 1, wantMsg: "expected SELECT, found the end of the query"},
 	{name: "no from", q: "SELECT a b", wantPos: 10, wantMsg: `expected FROM, found "b"`},
 	{name: "bad column", q: "SELECT a, FROM s.o", wantPos: 11, wantMsg: "expected a column name or *"},
-	{name: "no database", q: "SELECT * FROM o", wantPos: 15, wantMsg: `table "o" names no database and the query planning context has none`},
+	{name: "no database", q: "SELECT * FROM o", wantPos: 15, wantMsg: `table "o" must be written db.table (or the query planning context must name its database)`},
 	{name: "trailing junk", q: "SELECT * FROM s.o ORDER BY x", wantPos: 19, wantMsg: `expected WHERE, LIMIT or the end of the query, found "ORDER"`},
 	{name: "bad limit", q: "SELECT * FROM s.o LIMIT x", wantPos: 24, wantMsg: "LIMIT must be a positive integer"},
 	{name: "zero limit", q: "SELECT * FROM s.o LIMIT 0", wantPos: 25, wantMsg: "LIMIT must be a positive integer"},
