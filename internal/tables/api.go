@@ -226,11 +226,12 @@ func (s *Service) readRows(w http.ResponseWriter, r *http.Request, c *awsproto.C
 	if err == nil {
 		err = sink.Close()
 	}
-	c.Extra["rowsReturned"] = st.RowsReturned
+	// The audit record was written with the status line, before the rows; the counts go to the log.
+	s.logger.Debug("read rows", "request_id", c.RequestID, "rows_read", st.RowsRead, "rows_returned", st.RowsReturned,
+		"row_groups", st.RowGroups, "row_groups_skipped", st.RowGroupsSkipped)
 	if err != nil {
 		// The status line is gone; cut the response so the client sees a broken body.
 		s.logger.Error("read rows", "database", in.DatabaseName, "table", in.TableName, "err", err)
-		c.Extra["error"] = "read failed"
 		panic(http.ErrAbortHandler)
 	}
 }

@@ -25,9 +25,13 @@
 //   - limit stops reading once that many rows were produced.
 //
 // Only the columns that the output, the where clause and the principal's filters reference are
-// read (for Parquet, only those column chunks). Filters are compiled into closures over Arrow
-// arrays for the common predicates (comparisons, BETWEEN, IN, IS NULL on numbers and strings)
-// and fall back to rowfilter.Eval per row for the rest, so both agree by construction.
+// read (for Parquet, only those column chunks), and Parquet row groups whose statistics prove
+// that no row can pass the row filter or the where clause are not read at all (prune.go; a
+// cell-filtered column counts as possibly NULL in the where analysis, which keeps it sound).
+// Filters are compiled once per scan and evaluated a column at a time (vec.go): typed loops over
+// Arrow buffers for the common predicates (comparisons, BETWEEN, IN, IS NULL on numbers and
+// strings) and rowfilter.Eval row by row for the rest, so both agree by construction. Selected
+// rows are copied buffer to buffer (gather.go).
 //
 // Scan streams record batches through a Sink; NewSink writes CSV, JSON lines, an Arrow IPC
 // stream or Parquet. Memory is bounded by the batch size, not the table size.
