@@ -73,9 +73,12 @@ func (sf *serverFlags) register(cmd *cobra.Command, dataDirDefault string) {
 	f.Float64Var(&cfg.STSLimits.PerPrincipal, "sts-rate-limit", 0, "credential-issuing STS calls per second per principal, 0 = unlimited (answered with Throttling)")
 	f.Float64Var(&cfg.STSLimits.Global, "sts-global-rate-limit", 0, "credential-issuing STS calls per second for this replica, 0 = unlimited")
 	f.StringVar(&sf.oidcCAFile, "oidc-ca-file", "", "PEM file of CA certificates to trust for OIDC issuers (besides the system roots)")
+	f.StringVar(&cfg.OIDCGroupsClaim, "oidc-groups-claim", "groups", "ID-token claim listing a person's groups, matched by sluice mappings --oidc-group")
+	f.StringVar(&cfg.OIDCSourceIdentityClaim, "oidc-source-identity-claim", "sub", "ID-token claim that becomes the session's SourceIdentity when the issuer has mappings (e.g. email)")
 	applyEnv := bindEnv(f, map[string]string{
-		"oidc-ca-file":   "SLUICE_OIDC_CA_FILE",
-		"sts-rate-limit": "SLUICE_STS_RATE_LIMIT", "sts-global-rate-limit": "SLUICE_STS_GLOBAL_RATE_LIMIT",
+		"oidc-ca-file": "SLUICE_OIDC_CA_FILE", "oidc-groups-claim": "SLUICE_OIDC_GROUPS_CLAIM",
+		"oidc-source-identity-claim": "SLUICE_OIDC_SOURCE_IDENTITY_CLAIM",
+		"sts-rate-limit":             "SLUICE_STS_RATE_LIMIT", "sts-global-rate-limit": "SLUICE_STS_GLOBAL_RATE_LIMIT",
 		"krb5-keytab": "SLUICE_KRB5_KEYTAB", "krb5-service": "SLUICE_KRB5_SERVICE",
 		"addr": "SLUICE_ADDR", "data-dir": "SLUICE_DATA_DIR", "store": "SLUICE_STORE",
 		"account-id": "SLUICE_ACCOUNT_ID", "region": "SLUICE_REGION",
