@@ -180,3 +180,23 @@ func FuzzParseConfig(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkParseTagging50(b *testing.B) {
+	body := []byte(tags(50))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := parseTagging(body, maxBucketTags, "Bucket"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkRoute(b *testing.B) {
+	q := &req{q: map[string][]string{"metrics": {""}}, bucket: "b"}
+	b.ReportAllocs()
+	for b.Loop() {
+		if route("GET", q) == nil {
+			b.Fatal("unrouted")
+		}
+	}
+}
