@@ -8,6 +8,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -30,8 +33,17 @@ var assumeBody = url.Values{
 }.Encode()
 
 // benchAssume posts signed AssumeRole requests to endpoint from parallel clients over loopback.
+// clientsPerCPU sets the concurrent clients of the AssumeRole benchmarks (× GOMAXPROCS):
+// SLUICE_BENCH_CLIENTS_PER_CPU, default 8 (16 clients on 2 cores).
+func clientsPerCPU() int {
+	if n, err := strconv.Atoi(os.Getenv("SLUICE_BENCH_CLIENTS_PER_CPU")); err == nil && n > 0 {
+		return n
+	}
+	return 8
+}
+
 func benchAssume(b *testing.B, endpoint string) {
-	tr := &http.Transport{MaxIdleConnsPerHost: 64}
+	tr := &http.Transport{MaxIdleConnsPerHost: 4 * clientsPerCPU() * runtime.GOMAXPROCS(0)}
 	defer tr.CloseIdleConnections()
 	client := &http.Client{Transport: tr}
 	sum := sha256.Sum256([]byte(assumeBody))
@@ -39,7 +51,7 @@ func benchAssume(b *testing.B, endpoint string) {
 	signer := v4.NewSigner()
 	creds := aws.Credentials{AccessKeyID: benchKey, SecretAccessKey: benchSecret}
 	b.ReportAllocs()
-	b.SetParallelism(8)
+	b.SetParallelism(clientsPerCPU())
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
