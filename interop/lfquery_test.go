@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -307,5 +308,55 @@ func TestLFQueryBoto3(t *testing.T) {
 			t.Fatalf("%s: %d rows (pyarrow: %v), want %d", v.name, total, out.Rows, want)
 		}
 		t.Logf("%s: %d CA rows in %d work units", v.name, total, len(out.Files))
+	}
+}
+
+// TestLFQueryAWSCLI drives the query API with the aws CLI v1 (pip's botocore 1.43 honours
+// AWS_DISABLE_HOST_PREFIX_INJECTION; without it the CLI would call query-127.0.0.1). The CLI
+// writes GetWorkUnitResults' stream to a file, decoded here.
+func TestLFQueryAWSCLI(t *testing.T) {
+	t.Parallel()
+	cli := awsCLI(t, "1")
+	d := startSluice(t)
+	ep := d.Endpoint()
+	tina := lfQuerySetup(t, ep)
+	env := append(keyEnv(ep, tina.AccessKeyID, tina.SecretAccessKey, tina.SessionToken), "AWS_DISABLE_HOST_PREFIX_INJECTION=true")
+	started := awsJSON(t, cli, env, ep, "lakeformation", "start-query-planning",
+		"--query-planning-context", "CatalogId="+account+",DatabaseName=tpc",
+		"--query-string", "SELECT ws_order_number, ws_state FROM dl_tpc_web_sales")
+	id, _ := started["QueryId"].(string)
+	if len(id) != 36 {
+		t.Fatalf("start-query-planning: %v", started)
+	}
+	if st := awsJSON(t, cli, env, ep, "lakeformation", "get-query-state", "--query-id", id); st["State"] != "WORKUNITS_AVAILABLE" {
+		t.Fatalf("get-query-state: %v", st)
+	}
+	units := awsJSON(t, cli, env, ep, "lakeformation", "get-work-units", "--query-id", id)
+	ranges, _ := units["WorkUnitRanges"].([]any)
+	if len(ranges) == 0 {
+		t.Fatalf("get-work-units: %v", units)
+	}
+	dir := t.TempDir()
+	total := 0
+	for i, r := range ranges {
+		u := r.(map[string]any)
+		out := filepath.Join(dir, fmt.Sprintf("unit-%d.arrow", i))
+		res := run(t, env, cli, "--endpoint-url", ep, "lakeformation", "get-work-unit-results", "--query-id", id,
+			"--work-unit-id", fmt.Sprint(u["WorkUnitIdMin"]), "--work-unit-token", u["WorkUnitToken"].(string), out)
+		if res.err != nil {
+			t.Fatalf("get-work-unit-results: %v\n%s", res.err, res.stderr)
+		}
+		data, err := os.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		names, n, states := arrowRows(t, data, "ws_state")
+		if strings.Join(names, ",") != "ws_order_number,ws_state" || len(states) != 1 || !states["CA"] {
+			t.Fatalf("unit %d: columns %v, states %v", i, names, states)
+		}
+		total += n
+	}
+	if want := 2 * s1SalesN / len(s1States); total != want {
+		t.Fatalf("aws CLI read %d rows, want %d (Tina's region only)", total, want)
 	}
 }
