@@ -174,8 +174,11 @@ func newcomerEnv(home string) []string {
 			env = append(env, k+"="+v)
 		}
 	}
-	// Go's caches default to HOME; keep the machine's so the build is the newcomer's second one.
-	if os.Getenv("GOCACHE") == "" {
+	// Go's caches default to HOME; keep the machine's (the suite has just built the same code), or
+	// measure a first build with SLUICE_NEWCOMER_GOCACHE=<empty dir>.
+	if v := os.Getenv("SLUICE_NEWCOMER_GOCACHE"); v != "" {
+		env = append(env, "GOCACHE="+v)
+	} else if os.Getenv("GOCACHE") == "" {
 		if d, err := os.UserCacheDir(); err == nil {
 			env = append(env, "GOCACHE="+filepath.Join(d, "go-build"))
 		}
