@@ -10,7 +10,6 @@ package memstore
 import (
 	"context"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 
@@ -32,7 +31,7 @@ type Store struct {
 
 // space is one namespace: the records and their keys in byte order.
 type space struct {
-	keys []string
+	keys keyTree
 	recs map[string]store.Record
 }
 
@@ -111,31 +110,23 @@ func (s *Store) list(ns string, opts store.ListOptions, copyValues bool) []store
 		return []store.Record{}
 	}
 	out := []store.Record{}
-	for i := firstIndex(sp.keys, opts); i < len(sp.keys); i++ {
-		k := sp.keys[i]
+	// The first key ≥ Prefix and > StartAfter.
+	from := max(opts.Prefix, opts.StartAfter)
+	sp.keys.Ascend(from, func(k string) bool {
+		if k == opts.StartAfter {
+			return true
+		}
 		if !strings.HasPrefix(k, opts.Prefix) || (opts.Limit > 0 && len(out) == opts.Limit) {
-			break
+			return false
 		}
 		r := sp.recs[k]
 		if copyValues {
 			r = clone(r)
 		}
 		out = append(out, r)
-	}
+		return true
+	})
 	return out
-}
-
-// firstIndex returns the index of the first key ≥ Prefix and > StartAfter.
-func firstIndex(keys []string, opts store.ListOptions) int {
-	i := sort.SearchStrings(keys, opts.Prefix)
-	if opts.StartAfter >= opts.Prefix {
-		j := sort.SearchStrings(keys, opts.StartAfter)
-		if j < len(keys) && keys[j] == opts.StartAfter {
-			j++
-		}
-		i = max(i, j)
-	}
-	return i
 }
 
 // Update implements store.Store.
@@ -176,19 +167,19 @@ func (s *Store) commit(pending map[string]map[string]*store.Record) {
 			s.data[ns] = sp
 		}
 		for k, r := range writes {
-			i, found := slices.BinarySearch(sp.keys, k)
+			_, found := sp.recs[k]
 			switch {
 			case r == nil && found:
-				sp.keys = slices.Delete(sp.keys, i, i+1)
+				sp.keys.Delete(k)
 				delete(sp.recs, k)
 			case r != nil:
 				if !found {
-					sp.keys = slices.Insert(sp.keys, i, k)
+					sp.keys.Insert(k)
 				}
 				sp.recs[k] = *r
 			}
 		}
-		if len(sp.keys) == 0 {
+		if sp.keys.Len() == 0 {
 			delete(s.data, ns)
 		}
 	}
