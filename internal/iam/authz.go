@@ -89,9 +89,47 @@ func (s *Service) encodeDenial(p *identity.Principal, req AuthzRequest, r policy
 	return blob
 }
 
+// rootIdentity is the account root's identity: every action on every resource.
+var rootIdentity = func() *policy.Policy {
+	p, err := policy.Parse([]byte(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`), policy.Identity)
+	if err != nil {
+		panic(err)
+	}
+	p.Name = "account root"
+	return p
+}()
+
+// rootTrust decides a role's trust for the account root, which may do anything else but may not
+// bypass a trust: it is admitted as the account (a trust naming the account or its root ARN, with
+// its conditions), or as one of the AWS services the trust names — Sluice's stand-in for a
+// service such as Glue assuming its job role, which no client could otherwise do. (AWS refuses
+// AssumeRole by the root user altogether; Sluice keeps root usable for setting things up.)
+func rootTrust(p *identity.Principal, req AuthzRequest) policy.Result {
+	set := &policy.Set{Identity: []*policy.Policy{rootIdentity}, Resource: req.ResourcePolicy, ResourceRequired: true}
+	preq := &policy.Request{Action: req.Action, Resource: req.Resource, Context: req.Context,
+		Principal: policy.Principal{ARN: string(p.ARN), Account: string(p.Account)}} // not IsRoot: that short-circuits the engine
+	if preq.Context == nil {
+		preq.Context = policy.NewContext()
+	}
+	r := policy.Evaluate(set, preq)
+	if r.Decision != policy.ImplicitDeny {
+		return r
+	}
+	for _, svc := range req.ResourcePolicy.Services() {
+		preq.Principal = policy.Principal{Service: svc}
+		if rs := policy.Evaluate(set, preq); rs.Decision == policy.Allow {
+			return rs
+		}
+	}
+	return r
+}
+
 // Decide is Authorize without rendering the denial.
 func (s *Service) Decide(ctx context.Context, p *identity.Principal, req AuthzRequest) (policy.Result, error) {
 	if p != nil && p.Type == identity.Root && p.Account == s.account {
+		if req.ResourceRequired && req.ResourcePolicy != nil {
+			return rootTrust(p, req), nil
+		}
 		return policy.Result{Decision: policy.Allow}, nil
 	}
 	set, preq, err := s.prepare(ctx, p, req)

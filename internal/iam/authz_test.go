@@ -383,3 +383,42 @@ func TestRoleLookup(t *testing.T) {
 		}
 	}
 }
+
+func TestRootTrust(t *testing.T) {
+	const acct = "123456789012"
+	root := identity.NewRoot(acct, "AKIAROOT")
+	trust := func(stmt string) *policy.Policy {
+		p, err := policy.Parse([]byte(`{"Version":"2012-10-17","Statement":[`+stmt+`]}`), policy.Resource)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	tagged := policy.NewContext()
+	tagged.Set("aws:RequestTag/team", "data")
+	tests := []struct {
+		name  string
+		trust string
+		ctx   *policy.Context
+		want  policy.Decision
+	}{
+		{"names only another role", `{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:role/job"},"Action":"sts:AssumeRole"}`, nil, policy.ImplicitDeny},
+		{"names the account", `{"Effect":"Allow","Principal":{"AWS":"123456789012"},"Action":"sts:AssumeRole"}`, nil, policy.Allow},
+		{"names the root ARN", `{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"sts:AssumeRole"}`, nil, policy.Allow},
+		{"another account", `{"Effect":"Allow","Principal":{"AWS":"111111111111"},"Action":"sts:AssumeRole"}`, nil, policy.ImplicitDeny},
+		{"account with a condition unmet", `{"Effect":"Allow","Principal":{"AWS":"123456789012"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"aws:RequestTag/team":"data"}}}`, nil, policy.ImplicitDeny},
+		{"account with a condition met", `{"Effect":"Allow","Principal":{"AWS":"123456789012"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"aws:RequestTag/team":"data"}}}`, tagged, policy.Allow},
+		{"service stand-in", `{"Effect":"Allow","Principal":{"Service":"glue.amazonaws.com"},"Action":"sts:AssumeRole"}`, nil, policy.Allow},
+		{"service for another action", `{"Effect":"Allow","Principal":{"Service":"glue.amazonaws.com"},"Action":"sts:TagSession"}`, nil, policy.ImplicitDeny},
+		{"explicit deny of root", `{"Effect":"Allow","Principal":{"Service":"glue.amazonaws.com"},"Action":"sts:AssumeRole"},{"Effect":"Deny","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"sts:AssumeRole"}`, nil, policy.ExplicitDeny},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := rootTrust(root, AuthzRequest{Action: "sts:AssumeRole", Resource: "arn:aws:iam::123456789012:role/r",
+				ResourcePolicy: trust(tc.trust), ResourceRequired: true, Context: tc.ctx})
+			if r.Decision != tc.want {
+				t.Errorf("decision %v, want %v", r.Decision, tc.want)
+			}
+		})
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -480,4 +481,21 @@ func jsonMessage(err error) string {
 		return fmt.Sprintf("%s at offset %d", se.Error(), se.Offset)
 	}
 	return err.Error()
+}
+
+// Services lists the service principals ("glue.amazonaws.com") that the policy's Allow
+// statements name, in order of appearance, without duplicates.
+func (p *Policy) Services() []string {
+	var out []string
+	for _, s := range p.stmts {
+		if s.deny || s.notPrinc || s.principal == nil {
+			continue
+		}
+		for _, svc := range s.principal.services {
+			if !slices.Contains(out, svc) {
+				out = append(out, svc)
+			}
+		}
+	}
+	return out
 }
