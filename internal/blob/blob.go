@@ -15,6 +15,9 @@
 // of the bytes, or for a multipart object hex MD5 of the concatenated binary part MD5s followed
 // by "-N") themselves; callers supply the rest of Attrs.
 //
+// Update changes an object's attributes (tags, metadata) in place: the bytes are not copied, and
+// the object keeps its ETag and modification time, as S3 keeps them on PutObjectTagging.
+//
 // Multipart uploads stage parts under an upload id; CompleteUpload assembles the named parts, in
 // the given order, into the object atomically and forgets the upload. Validation of a completion
 // request (order, sizes, ETags) is the caller's job; the driver only checks that parts exist.
@@ -29,6 +32,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"time"
 )
 
@@ -54,6 +58,10 @@ type Attrs struct {
 	Checksums map[string]string `json:",omitempty"`
 	// Parts is the number of parts of a multipart object, 0 otherwise.
 	Parts int `json:",omitempty"`
+	// Tags are the object's tags (S3 object tagging), key → value; nil or empty when none.
+	// Drivers store them like any other attribute; their rules (count, lengths, characters)
+	// are the caller's to check.
+	Tags map[string]string `json:",omitempty"`
 }
 
 // Object is an open object. Its attributes and bytes are one consistent version: if the key is
@@ -114,6 +122,13 @@ type Driver interface {
 	Delete(ctx context.Context, bucket, key string) error
 	// List returns the objects of bucket selected by opts in UTF-8 byte order of their keys.
 	List(ctx context.Context, bucket string, opts ListOptions) ([]Entry, error)
+	// Update changes the attributes of a stored object without rewriting its bytes. edit is
+	// called with a copy of the current attributes and may change the settable ones (the
+	// content headers, Metadata, Tags); Size, ETag, Parts, Checksums and ModTime stay as stored,
+	// whatever edit does to them. An error from edit aborts the update and is returned as is.
+	// The change is atomic like Put: readers see the old attributes or the new ones. Update
+	// returns the stored attributes; a missing object is NotFound.
+	Update(ctx context.Context, bucket, key string, edit func(*Attrs) error) (*Attrs, error)
 
 	// CreateUpload starts a multipart upload and returns its id.
 	CreateUpload(ctx context.Context, bucket, key string, a *Attrs) (string, error)
@@ -214,4 +229,32 @@ func MultipartETag(sums [][]byte) string {
 		h.Write(s)
 	}
 	return fmt.Sprintf("%x-%d", h.Sum(nil), len(sums))
+}
+
+// Clone returns a deep copy of a.
+func (a *Attrs) Clone() *Attrs {
+	c := *a
+	c.Metadata = maps.Clone(a.Metadata)
+	c.Checksums = maps.Clone(a.Checksums)
+	c.Tags = maps.Clone(a.Tags)
+	return &c
+}
+
+// Edit applies the rule of Driver.Update for drivers: it returns a copy of a changed by edit,
+// with the attributes a driver computes (Size, ETag, ModTime, Parts, Checksums) restored and
+// empty Metadata and Tags made nil. a itself is not changed.
+func Edit(a *Attrs, edit func(*Attrs) error) (*Attrs, error) {
+	c := a.Clone()
+	if err := edit(c); err != nil {
+		return nil, err
+	}
+	c.Size, c.ETag, c.ModTime, c.Parts = a.Size, a.ETag, a.ModTime, a.Parts
+	c.Checksums = maps.Clone(a.Checksums)
+	if len(c.Metadata) == 0 {
+		c.Metadata = nil
+	}
+	if len(c.Tags) == 0 {
+		c.Tags = nil
+	}
+	return c, nil
 }

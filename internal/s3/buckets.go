@@ -239,22 +239,11 @@ func (s *Service) getACL(q *req) error {
 }
 
 func (s *Service) getObjectACL(q *req) error {
-	if _, err := s.blobs.Stat(q.ctx(), q.bucket, q.key); err != nil {
-		return s.blobError(q, err)
+	if _, err := s.stored(q); err != nil {
+		return err
 	}
 	s.writeXML(q, s.acl())
 	return nil
 }
 
-type tagging struct {
-	XMLName xml.Name `xml:"http://s3.amazonaws.com/doc/2006-03-01/ Tagging"`
-	TagSet  struct{} `xml:"TagSet"`
-}
 
-func (s *Service) getObjectTagging(q *req) error {
-	if _, err := s.blobs.Stat(q.ctx(), q.bucket, q.key); err != nil {
-		return s.blobError(q, err)
-	}
-	s.writeXML(q, &tagging{})
-	return nil
-}

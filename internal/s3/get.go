@@ -124,17 +124,14 @@ func setObjectHeaders(h http.Header, a *blob.Attrs) {
 	if a.Parts > 0 {
 		h.Set("x-amz-mp-parts-count", strconv.Itoa(a.Parts))
 	}
+	setTagCount(h, a)
 }
 
 func (s *Service) getObject(q *req) error {
-	if err := checkKey(q.key); err != nil {
+	o, err := s.stored(q)
+	if err != nil {
 		return err
 	}
-	o, err := s.blobs.Open(q.ctx(), q.bucket, q.key)
-	if err != nil {
-		return s.blobError(q, err)
-	}
-	defer o.Close()
 	a := o.Attrs()
 	h := q.w.Header()
 	switch conditions(q.r.Header, a) {

@@ -26,6 +26,7 @@ func (s *Service) createUpload(q *req) error {
 	if err != nil {
 		return err
 	}
+	attrs.Tags = tagMap(q.tags)
 	if alg := strings.ToLower(q.r.Header.Get("x-amz-checksum-algorithm")); alg != "" {
 		q.w.Header().Set("x-amz-checksum-algorithm", strings.ToUpper(alg))
 	}

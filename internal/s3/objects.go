@@ -12,6 +12,7 @@ import (
 	"hash/crc32"
 	"hash/crc64"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -20,6 +21,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/sluicehq/sluice/internal/blob"
+	"github.com/sluicehq/sluice/internal/policy"
 	"github.com/sluicehq/sluice/internal/sigv4"
 )
 
@@ -224,6 +226,7 @@ func (s *Service) putObject(q *req) error {
 	if err != nil {
 		return err
 	}
+	attrs.Tags = tagMap(q.tags)
 	v, err := newVerifier(q, attrs)
 	if err != nil {
 		return err
@@ -276,15 +279,25 @@ func (s *Service) openSource(q *req) (blob.Object, error) {
 			return nil, err
 		}
 	}
-	if err := s.authorize(src, "s3:GetObject", objectARN(bucket, key), nil); err != nil {
+	// Opened before authorization, so that the source's tags are s3:ExistingObjectTag keys.
+	src.rec = rec
+	s.openExisting(src)
+	var cond *policy.Context
+	if src.obj != nil {
+		cond = withExistingTags(nil, src.obj.Attrs().Tags)
+	}
+	if err := s.authorize(src, "s3:GetObject", objectARN(bucket, key), cond); err != nil {
+		if src.obj != nil {
+			src.obj.Close()
+		}
 		return nil, err
 	}
 	if rec == nil {
 		return nil, noSuchBucket(bucket)
 	}
-	o, err := s.blobs.Open(q.ctx(), bucket, key)
+	o, err := s.stored(src)
 	if err != nil {
-		return nil, s.blobError(src, err)
+		return nil, err
 	}
 	if err := copyConditions(q.r.Header, o.Attrs()); err != nil {
 		o.Close()
@@ -342,6 +355,14 @@ func (s *Service) copyObject(q *req) error {
 		attrs.Checksums = nil
 	default:
 		return invalidArgument("x-amz-metadata-directive", directive, "Unknown metadata directive.")
+	}
+	switch td := q.r.Header.Get("x-amz-tagging-directive"); td {
+	case "", "COPY":
+		attrs.Tags = maps.Clone(src.Tags)
+	case "REPLACE":
+		attrs.Tags = tagMap(q.tags) // read and authorized with the request (requestTags)
+	default:
+		return invalidArgument("x-amz-tagging-directive", td, "Unknown tagging directive.")
 	}
 	if src.Size > maxObjectSize {
 		return invalidRequest("The specified copy source is larger than the maximum allowable size for a copy source: 5368709120")

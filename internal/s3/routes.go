@@ -30,6 +30,13 @@ type routeEntry struct {
 	fn     func(*Service, *req) error
 	// listKeys adds s3:prefix, s3:delimiter and s3:max-keys.
 	listKeys bool
+	// tags is where the request carries object tags (0: nowhere): they become
+	// s3:RequestObjectTag/<key> and s3:RequestObjectTagKeys, and from a header they also need
+	// s3:PutObjectTagging.
+	tags tagSource
+	// existing opens the object before authorization: its tags become
+	// s3:ExistingObjectTag/<key>, and the handler uses the open object (no second read).
+	existing bool
 }
 
 func (rt *routeEntry) resource(q *req) string {
@@ -86,20 +93,20 @@ func buildRoutes() []routeEntry {
 		routeEntry{method: "PUT", level: levelBucket, op: "CreateBucket", action: "s3:CreateBucket", fn: (*Service).createBucket},
 		routeEntry{method: "DELETE", level: levelBucket, op: "DeleteBucket", action: "s3:DeleteBucket", fn: (*Service).deleteBucket},
 
-		routeEntry{method: "POST", level: levelObject, sub: "uploads", op: "CreateMultipartUpload", action: "s3:PutObject", fn: (*Service).createUpload},
+		routeEntry{method: "POST", level: levelObject, sub: "uploads", op: "CreateMultipartUpload", action: "s3:PutObject", fn: (*Service).createUpload, tags: tagsHeader},
 		routeEntry{method: "POST", level: levelObject, sub: "uploadId", op: "CompleteMultipartUpload", action: "s3:PutObject", fn: (*Service).completeUpload},
 		routeEntry{method: "PUT", level: levelObject, sub: "uploadId", op: "UploadPart", action: "s3:PutObject", fn: (*Service).uploadPart},
 		routeEntry{method: "GET", level: levelObject, sub: "uploadId", op: "ListParts", action: "s3:ListMultipartUploadParts", fn: (*Service).listParts},
 		routeEntry{method: "DELETE", level: levelObject, sub: "uploadId", op: "AbortMultipartUpload", action: "s3:AbortMultipartUpload", fn: (*Service).abortUpload},
-		routeEntry{method: "GET", level: levelObject, sub: "acl", op: "GetObjectAcl", action: "s3:GetObjectAcl", fn: (*Service).getObjectACL},
+		routeEntry{method: "GET", level: levelObject, sub: "acl", op: "GetObjectAcl", action: "s3:GetObjectAcl", fn: (*Service).getObjectACL, existing: true},
 		routeEntry{method: "PUT", level: levelObject, sub: "acl", op: "PutObjectAcl", action: "s3:PutObjectAcl", fn: putNotImplemented},
-		routeEntry{method: "GET", level: levelObject, sub: "tagging", op: "GetObjectTagging", action: "s3:GetObjectTagging", fn: (*Service).getObjectTagging},
-		routeEntry{method: "PUT", level: levelObject, sub: "tagging", op: "PutObjectTagging", action: "s3:PutObjectTagging", fn: putNotImplemented},
-		routeEntry{method: "DELETE", level: levelObject, sub: "tagging", op: "DeleteObjectTagging", action: "s3:DeleteObjectTagging", fn: probeDelete},
+		routeEntry{method: "GET", level: levelObject, sub: "tagging", op: "GetObjectTagging", action: "s3:GetObjectTagging", fn: (*Service).getObjectTagging, existing: true},
+		routeEntry{method: "PUT", level: levelObject, sub: "tagging", op: "PutObjectTagging", action: "s3:PutObjectTagging", fn: (*Service).putObjectTagging, tags: tagsBody, existing: true},
+		routeEntry{method: "DELETE", level: levelObject, sub: "tagging", op: "DeleteObjectTagging", action: "s3:DeleteObjectTagging", fn: (*Service).deleteObjectTagging, existing: true},
 		routeEntry{method: "GET", level: levelObject, sub: "attributes", op: "GetObjectAttributes", action: "s3:GetObject", fn: putNotImplemented},
-		routeEntry{method: "GET", level: levelObject, op: "GetObject", action: "s3:GetObject", fn: (*Service).getObject},
-		routeEntry{method: "HEAD", level: levelObject, op: "HeadObject", action: "s3:GetObject", fn: (*Service).getObject},
-		routeEntry{method: "PUT", level: levelObject, op: "PutObject", action: "s3:PutObject", fn: (*Service).putObject},
+		routeEntry{method: "GET", level: levelObject, op: "GetObject", action: "s3:GetObject", fn: (*Service).getObject, existing: true},
+		routeEntry{method: "HEAD", level: levelObject, op: "HeadObject", action: "s3:GetObject", fn: (*Service).getObject, existing: true},
+		routeEntry{method: "PUT", level: levelObject, op: "PutObject", action: "s3:PutObject", fn: (*Service).putObject, tags: tagsHeader},
 		routeEntry{method: "DELETE", level: levelObject, op: "DeleteObject", action: "s3:DeleteObject", fn: (*Service).deleteObject},
 	)
 	return rs
@@ -107,10 +114,6 @@ func buildRoutes() []routeEntry {
 
 func putNotImplemented(s *Service, q *req) error { return notImplemented() }
 
-func probeDelete(s *Service, q *req) error {
-	q.w.WriteHeader(http.StatusNoContent)
-	return nil
-}
 
 // unrouted are S3 sub-resources of AWS operations Sluice does not answer: a request naming one
 // is NotImplemented rather than taken for the plain bucket or object operation.

@@ -105,6 +105,11 @@ type req struct {
 	s3ctx   *policy.Context
 	hasKey  bool
 	virtual bool
+
+	tags     []Tag // the tags the request sets (x-amz-tagging or a Tagging body)
+	setsTags bool  // the request sets tags: PutObjectTagging, or a non-empty x-amz-tagging
+	obj      blob.Object
+	objErr   error // from opening the object before authorization (routeEntry.existing)
 }
 
 func (q *req) ctx() context.Context { return q.r.Context() }
@@ -136,7 +141,11 @@ func (s *Service) ServeAWS(w http.ResponseWriter, r *http.Request, c *awsproto.C
 	}
 	c.Operation = rt.op
 	c.DataEvent = rt.level == levelObject
-	if err := s.serve(q, rt); err != nil {
+	err := s.serve(q, rt)
+	if q.obj != nil {
+		q.obj.Close()
+	}
+	if err != nil {
 		if e := awsproto.As(err); e != nil && e.Status >= 500 {
 			s.log.Error("s3 request failed", "request_id", c.RequestID, "op", rt.op, "err", err)
 		}
@@ -176,8 +185,31 @@ func (s *Service) serve(q *req, rt *routeEntry) error {
 	}
 	q.c.Input = input
 	if rt.action != "" {
-		if err := s.authorize(q, rt.action, rt.resource(q), rt.condKeys(q)); err != nil {
+		cond := rt.condKeys(q)
+		// Bad tags are reported only to a caller allowed the operation without them.
+		var tagErr error
+		if rt.tags != 0 {
+			if tagErr = requestTags(q, rt.tags); tagErr == nil && q.setsTags {
+				cond = withRequestTags(cond, q.tags)
+			}
+		}
+		if rt.existing {
+			s.openExisting(q)
+			if q.obj != nil {
+				cond = withExistingTags(cond, q.obj.Attrs().Tags)
+			}
+		}
+		if err := s.authorize(q, rt.action, rt.resource(q), cond); err != nil {
 			return err
+		}
+		if tagErr != nil {
+			return tagErr
+		}
+		// An upload that tags its object also needs s3:PutObjectTagging, as in AWS.
+		if rt.tags == tagsHeader && q.setsTags {
+			if err := s.authorize(q, "s3:PutObjectTagging", rt.resource(q), cond); err != nil {
+				return err
+			}
 		}
 	} else if q.rec == nil {
 		// DeleteObjects authorizes each key; for a missing bucket, ask about the bucket's keys

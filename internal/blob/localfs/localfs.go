@@ -20,9 +20,23 @@
 // step: the file is written under tmp/, fsynced, renamed over the object path, and the directory
 // is fsynced. Part files have the same shape. Readers see the file they opened, so an overwrite
 // during a read is invisible to it.
+//
+// # Attribute updates
+//
+// Update rewrites only the tail of the object file (attributes and trailer) in place, after
+// the data, which it never touches. It is made atomic and crash-safe by a redo record: the new
+// tail, the data length and the object path are first written to tmp/j-… and fsynced (with
+// tmp/), then the tail is written and the file truncated to its new length and fsynced, then the
+// record is removed (and tmp/ fsynced). Open replays every complete record it finds in tmp/
+// before clearing it, so an update interrupted by a crash is finished; a torn record means
+// the object was not yet touched and is ignored. Within the process, a lock per object (striped)
+// keeps readers of the trailer, commits (renames over the path), deletes and other updates out
+// while a tail is rewritten, so no one sees a half-written tail and no record outlives the file
+// it names.
 package localfs
 
 import (
+	"bytes"
 	"context"
 	"crypto/md5"
 	"crypto/rand"
@@ -31,6 +45,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/crc32"
+	"hash/fnv"
 	"io"
 	"io/fs"
 	"os"
@@ -68,6 +84,15 @@ type FS struct {
 	nosync bool
 	mu     sync.Mutex // serializes directory pruning against creation
 	bufs   sync.Pool  // of *[]byte chunkSize buffers for writeData
+	// objs are the per-object locks (by path hash): shared to read a trailer, exclusive to
+	// replace, delete or update a file. Taken before mu.
+	objs [64]sync.RWMutex
+}
+
+func (f *FS) objLock(path string) *sync.RWMutex {
+	h := fnv.New32a()
+	h.Write([]byte(path))
+	return &f.objs[h.Sum32()%uint32(len(f.objs))]
 }
 
 var _ blob.Driver = (*FS)(nil)
@@ -84,6 +109,9 @@ func Open(dir string, opts *Options) (*FS, error) {
 			f.rand = opts.Rand
 		}
 		f.nosync = opts.NoSync
+	}
+	if err := f.replay(); err != nil {
+		return nil, blob.E("open", blob.Internal, "", "", err)
 	}
 	if err := os.RemoveAll(filepath.Join(dir, "tmp")); err != nil {
 		return nil, blob.E("open", blob.Internal, "", "", err)
@@ -212,6 +240,9 @@ func (f *FS) commit(tmp *os.File, dst string) error {
 		return err
 	}
 	dir := filepath.Dir(dst)
+	l := f.objLock(dst)
+	l.Lock()
+	defer l.Unlock()
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if err := os.MkdirAll(dir, 0o700); err != nil {
@@ -388,11 +419,16 @@ func (f *FS) Open(ctx context.Context, bucket, key string) (blob.Object, error) 
 	if err := checkName("open", bucket, key); err != nil {
 		return nil, err
 	}
-	file, err := os.Open(f.objectPath(bucket, key))
+	p := f.objectPath(bucket, key)
+	l := f.objLock(p)
+	l.RLock()
+	file, err := os.Open(p)
 	if err != nil {
+		l.RUnlock()
 		return nil, wrap("open", bucket, key, err)
 	}
 	m, _, err := readTrailer(file)
+	l.RUnlock()
 	if err != nil {
 		file.Close()
 		return nil, wrap("open", bucket, key, err)
@@ -416,6 +452,9 @@ func (f *FS) Delete(ctx context.Context, bucket, key string) error {
 		return err
 	}
 	p := f.objectPath(bucket, key)
+	l := f.objLock(p)
+	l.Lock()
+	defer l.Unlock()
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if err := os.Remove(p); err != nil {
@@ -442,7 +481,7 @@ func (f *FS) List(ctx context.Context, bucket string, opts blob.ListOptions) ([]
 	if opts.Limit <= 0 {
 		return nil, blob.E("list", blob.Invalid, bucket, "", errors.New("limit must be positive"))
 	}
-	l := &lister{ctx: ctx, prefix: hex.EncodeToString([]byte(opts.Prefix)), after: hex.EncodeToString([]byte(opts.StartAfter)), limit: opts.Limit}
+	l := &lister{f: f, ctx: ctx, prefix: hex.EncodeToString([]byte(opts.Prefix)), after: hex.EncodeToString([]byte(opts.StartAfter)), limit: opts.Limit}
 	if err := l.walk(f.bucketDir(bucket), ""); err != nil && !errors.Is(err, errDone) {
 		if errors.Is(err, fs.ErrNotExist) {
 			return l.out, nil
@@ -455,6 +494,7 @@ func (f *FS) List(ctx context.Context, bucket string, opts blob.ListOptions) ([]
 var errDone = errors.New("done")
 
 type lister struct {
+	f             *FS
 	ctx           context.Context
 	prefix, after string // hex
 	limit         int
@@ -541,14 +581,18 @@ func compatible(full, prefix string, file bool) bool {
 }
 
 func (l *lister) emit(path string) error {
+	lk := l.f.objLock(path)
+	lk.RLock()
 	file, err := os.Open(path)
 	if err != nil {
+		lk.RUnlock()
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil // deleted concurrently
 		}
 		return err
 	}
 	m, _, err := readTrailer(file)
+	lk.RUnlock()
 	file.Close()
 	if err != nil {
 		return err
@@ -802,4 +846,146 @@ func (f *FS) ListUploads(ctx context.Context, bucket, prefix string) ([]blob.Upl
 		return strings.Compare(a.ID, b.ID)
 	})
 	return out, nil
+}
+
+// Attribute updates.
+
+// redo is the record of an attribute update in progress (tmp/j-…): the object file, relative to
+// the root, is to hold its first DataLen bytes followed by Tail.
+type redo struct {
+	Path    string `json:"p"`
+	DataLen int64  `json:"d"`
+	Tail    []byte `json:"t"`
+	Sum     uint32 `json:"c"` // CRC-32 of Tail, so a damaged record is not replayed
+}
+
+// Update implements blob.Driver: the tail of the object file is rewritten in place (see the
+// package comment), the data is not touched.
+func (f *FS) Update(ctx context.Context, bucket, key string, edit func(*blob.Attrs) error) (*blob.Attrs, error) {
+	if err := checkName("update", bucket, key); err != nil {
+		return nil, err
+	}
+	p := f.objectPath(bucket, key)
+	l := f.objLock(p)
+	l.Lock()
+	defer l.Unlock()
+	file, err := os.OpenFile(p, os.O_RDWR, 0)
+	if err != nil {
+		return nil, wrap("update", bucket, key, err)
+	}
+	defer file.Close()
+	m, dataLen, err := readTrailer(file)
+	if err != nil {
+		return nil, wrap("update", bucket, key, err)
+	}
+	a, err := blob.Edit(&m.Attrs, edit)
+	if err != nil {
+		return nil, err
+	}
+	m.Attrs = *a
+	var buf bytes.Buffer
+	if err := writeTrailer(&buf, m); err != nil {
+		return nil, wrap("update", bucket, key, err)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, wrap("update", bucket, key, err)
+	}
+	rel, err := filepath.Rel(f.root, p)
+	if err != nil {
+		return nil, wrap("update", bucket, key, err)
+	}
+	tail := buf.Bytes()
+	rec := &redo{Path: rel, DataLen: dataLen, Tail: tail, Sum: crc32.ChecksumIEEE(tail)}
+	jname, err := f.writeRedo(rec)
+	if err != nil {
+		return nil, wrap("update", bucket, key, err)
+	}
+	if err := f.apply(file, rec); err != nil {
+		// The record stays: the next Open finishes the update.
+		return nil, wrap("update", bucket, key, err)
+	}
+	if err := os.Remove(jname); err != nil {
+		return nil, wrap("update", bucket, key, err)
+	}
+	if err := f.syncDir(filepath.Join(f.root, "tmp")); err != nil {
+		return nil, wrap("update", bucket, key, err)
+	}
+	out := m.Attrs
+	return &out, nil
+}
+
+// writeRedo writes rec durably under tmp/ and returns its path.
+func (f *FS) writeRedo(rec *redo) (string, error) {
+	data, err := json.Marshal(rec)
+	if err != nil {
+		return "", err
+	}
+	jf, err := os.CreateTemp(filepath.Join(f.root, "tmp"), "j-")
+	if err != nil {
+		return "", err
+	}
+	_, err = jf.Write(data)
+	if err == nil {
+		err = f.sync(jf)
+	}
+	if cerr := jf.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = f.syncDir(filepath.Join(f.root, "tmp"))
+	}
+	if err != nil {
+		os.Remove(jf.Name())
+		return "", err
+	}
+	return jf.Name(), nil
+}
+
+// apply makes file hold its first rec.DataLen bytes and rec.Tail; it is idempotent.
+func (f *FS) apply(file *os.File, rec *redo) error {
+	if _, err := file.WriteAt(rec.Tail, rec.DataLen); err != nil {
+		return err
+	}
+	if err := file.Truncate(rec.DataLen + int64(len(rec.Tail))); err != nil {
+		return err
+	}
+	return f.sync(file)
+}
+
+// replay finishes the attribute updates a crash interrupted (Open, before tmp/ is cleared).
+func (f *FS) replay() error {
+	names, err := readDirNames(filepath.Join(f.root, "tmp"))
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+		return err
+	}
+	slices.Sort(names)
+	for _, n := range names {
+		if !strings.HasPrefix(n, "j-") {
+			continue
+		}
+		data, err := os.ReadFile(filepath.Join(f.root, "tmp", n))
+		if err != nil {
+			return err
+		}
+		rec := new(redo)
+		if json.Unmarshal(data, rec) != nil || crc32.ChecksumIEEE(rec.Tail) != rec.Sum || !filepath.IsLocal(rec.Path) || rec.DataLen < 0 {
+			continue // torn: the object was not touched
+		}
+		file, err := os.OpenFile(filepath.Join(f.root, rec.Path), os.O_RDWR, 0)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		err = f.apply(file, rec)
+		file.Close()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }

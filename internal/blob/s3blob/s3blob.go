@@ -7,6 +7,16 @@
 // whose upstream form exceeds 1024 bytes are rejected (Invalid). Multipart uploads are upstream
 // multipart uploads, so ETags are the upstream's (AWS's algorithm).
 //
+// Tags are the upstream object's tags: sent with PutObject and CreateMultipartUpload
+// (x-amz-tagging), read with GetObjectTagging when HeadObject counts any. Update changes tags
+// alone with PutObjectTagging or DeleteObjectTagging, which leave the upstream object, its
+// ETag and its modification time as they are (last writer wins: S3 has no conditional tagging);
+// a change of content headers or metadata is a server-side self-copy (CopyObject with
+// REPLACE, conditional on the ETag Stat saw), which the upstream performs without the bytes
+// passing through Sluice but which gives the object a new modification time (and, for a
+// multipart object, a new ETag). Sluice's credentials upstream therefore need
+// s3:GetObjectTagging and s3:PutObjectTagging besides the object read and write actions.
+//
 // Bodies stream both ways. Uploads declare their length and are sent with UNSIGNED-PAYLOAD; the
 // last byte of a body is held back until the source has returned io.EOF, so a source that fails
 // at its end (a digest mismatch) leaves the upstream with a short body, which it rejects. A body
@@ -18,7 +28,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -262,6 +274,7 @@ func (d *Driver) Put(ctx context.Context, bucket, key string, r io.Reader, a *bl
 		ContentType: optional(a.ContentType), ContentEncoding: optional(a.ContentEncoding),
 		ContentDisposition: optional(a.ContentDisposition), ContentLanguage: optional(a.ContentLanguage),
 		CacheControl: optional(a.CacheControl), Expires: expires(a.Expires), Metadata: metadata(a),
+		Tagging: tagging(a.Tags),
 	}
 	out, err := d.client.PutObject(ctx, in, unsigned)
 	if err != nil {
@@ -328,7 +341,84 @@ func (d *Driver) Stat(ctx context.Context, bucket, key string) (*blob.Attrs, err
 	if err != nil {
 		return nil, wrap("stat", bucket, key, err)
 	}
-	return attrsFromHead(h), nil
+	a := attrsFromHead(h)
+	if aws.ToInt32(h.TagCount) > 0 {
+		out, err := d.client.GetObjectTagging(ctx, &s3.GetObjectTaggingInput{Bucket: &d.bucket, Key: &k})
+		if err != nil {
+			return nil, wrap("stat", bucket, key, err)
+		}
+		a.Tags = make(map[string]string, len(out.TagSet))
+		for _, t := range out.TagSet {
+			a.Tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
+		}
+	}
+	return a, nil
+}
+
+// tagging encodes tags as x-amz-tagging does (URL query), nil when there are none.
+func tagging(tags map[string]string) *string {
+	if len(tags) == 0 {
+		return nil
+	}
+	v := url.Values{}
+	for k, val := range tags {
+		v.Set(k, val)
+	}
+	return aws.String(v.Encode())
+}
+
+// Update implements blob.Driver (see the package comment for how).
+func (d *Driver) Update(ctx context.Context, bucket, key string, edit func(*blob.Attrs) error) (*blob.Attrs, error) {
+	k, err := d.upKey("update", bucket, key)
+	if err != nil {
+		return nil, err
+	}
+	cur, err := d.Stat(ctx, bucket, key)
+	if err != nil {
+		return nil, err
+	}
+	a, err := blob.Edit(cur, edit)
+	if err != nil {
+		return nil, err
+	}
+	if sameHeaders(a, cur) {
+		if maps.Equal(a.Tags, cur.Tags) {
+			return a, nil
+		}
+		if len(a.Tags) == 0 {
+			_, err = d.client.DeleteObjectTagging(ctx, &s3.DeleteObjectTaggingInput{Bucket: &d.bucket, Key: &k})
+		} else {
+			ts := make([]types.Tag, 0, len(a.Tags))
+			for tk, tv := range a.Tags {
+				ts = append(ts, types.Tag{Key: aws.String(tk), Value: aws.String(tv)})
+			}
+			_, err = d.client.PutObjectTagging(ctx, &s3.PutObjectTaggingInput{Bucket: &d.bucket, Key: &k, Tagging: &types.Tagging{TagSet: ts}})
+		}
+		if err != nil {
+			return nil, wrap("update", bucket, key, err)
+		}
+		return a, nil
+	}
+	src := url.PathEscape(d.bucket) + "/" + strings.ReplaceAll(url.PathEscape(k), "%2F", "/")
+	_, err = d.client.CopyObject(ctx, &s3.CopyObjectInput{
+		Bucket: &d.bucket, Key: &k, CopySource: &src, CopySourceIfMatch: aws.String(`"` + cur.ETag + `"`),
+		MetadataDirective: types.MetadataDirectiveReplace, TaggingDirective: types.TaggingDirectiveReplace,
+		ContentType: optional(a.ContentType), ContentEncoding: optional(a.ContentEncoding),
+		ContentDisposition: optional(a.ContentDisposition), ContentLanguage: optional(a.ContentLanguage),
+		CacheControl: optional(a.CacheControl), Expires: expires(a.Expires), Metadata: metadata(a),
+		Tagging: tagging(a.Tags),
+	})
+	if err != nil {
+		return nil, wrap("update", bucket, key, err)
+	}
+	return d.Stat(ctx, bucket, key)
+}
+
+// sameHeaders reports whether a and b have the same content headers and metadata.
+func sameHeaders(a, b *blob.Attrs) bool {
+	return a.ContentType == b.ContentType && a.ContentEncoding == b.ContentEncoding &&
+		a.ContentDisposition == b.ContentDisposition && a.ContentLanguage == b.ContentLanguage &&
+		a.CacheControl == b.CacheControl && a.Expires == b.Expires && maps.Equal(a.Metadata, b.Metadata)
 }
 
 // Delete implements blob.Driver.
@@ -388,6 +478,7 @@ func (d *Driver) CreateUpload(ctx context.Context, bucket, key string, a *blob.A
 		Bucket: &d.bucket, Key: &k, ContentType: optional(a.ContentType), ContentEncoding: optional(a.ContentEncoding),
 		ContentDisposition: optional(a.ContentDisposition), ContentLanguage: optional(a.ContentLanguage),
 		CacheControl: optional(a.CacheControl), Expires: expires(a.Expires), Metadata: metadata(a),
+		Tagging: tagging(a.Tags),
 	})
 	if err != nil {
 		return "", wrap("create-upload", bucket, key, err)
