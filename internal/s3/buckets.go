@@ -245,5 +245,3 @@ func (s *Service) getObjectACL(q *req) error {
 	s.writeXML(q, s.acl())
 	return nil
 }
-
-

@@ -114,7 +114,6 @@ func buildRoutes() []routeEntry {
 
 func putNotImplemented(s *Service, q *req) error { return notImplemented() }
 
-
 // unrouted are S3 sub-resources of AWS operations Sluice does not answer: a request naming one
 // is NotImplemented rather than taken for the plain bucket or object operation.
 var unrouted = map[level][]string{
