@@ -180,7 +180,11 @@ func writeXML(w http.ResponseWriter, status int, v any, r *http.Request) {
 		// Our own types always marshal; a failure here is a programming error.
 		panic(err)
 	}
-	data = append([]byte(xml.Header), data...)
+	writeXMLDocument(w, status, append([]byte(xml.Header), data...), r)
+}
+
+// writeXMLDocument writes data, a whole XML document with its header.
+func writeXMLDocument(w http.ResponseWriter, status int, data []byte, r *http.Request) {
 	h := w.Header()
 	h.Set("Content-Type", "text/xml")
 	h.Set("Content-Length", strconv.Itoa(len(data)))
@@ -200,9 +204,14 @@ func WriteXML(w http.ResponseWriter, r *http.Request, status int, v any) { write
 //
 //	<ActionResponse xmlns=ns><ActionResult>result</ActionResult><ResponseMetadata>…</ResponseMetadata></ActionResponse>
 //
-// result is a struct encoded with encoding/xml; nil writes no ActionResult element.
+// result is a struct encoded with encoding/xml, or by itself when it is an XMLAppender; nil
+// writes no ActionResult element.
 func (s *Service) WriteQueryResult(w http.ResponseWriter, r *http.Request, requestID, action string, result any) {
 	s.SetRequestID(w.Header(), requestID)
+	if a, ok := result.(XMLAppender); ok || result == nil {
+		writeXMLDocument(w, http.StatusOK, s.appendQueryResponse(make([]byte, 0, 2048), requestID, action, a), r)
+		return
+	}
 	resp := queryResponse{
 		XMLName:  xml.Name{Local: action + "Response"},
 		Xmlns:    s.XMLNamespace,
