@@ -61,9 +61,6 @@ var partial = map[string]string{
 	"s3/PutBucketAcl":        "NotImplemented: use IAM and bucket policies",
 	"s3/GetObjectAcl":        "fixed answer: the owner has FULL_CONTROL",
 	"s3/PutObjectAcl":        "NotImplemented: use IAM and bucket policies",
-	"s3/GetObjectTagging":    "always an empty tag set",
-	"s3/PutObjectTagging":    "NotImplemented",
-	"s3/DeleteObjectTagging": "succeeds, stores nothing",
 	"s3/GetObjectAttributes": "NotImplemented",
 	"s3/GetBucketLocation":   "the region Sluice runs in (`--region`)",
 

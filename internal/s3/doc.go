@@ -24,7 +24,27 @@
 //     AccessDenied otherwise;
 //   - anonymous requests are allowed only by a bucket policy granting "Principal": "*";
 //   - CopyObject and UploadPartCopy need s3:GetObject on the source and s3:PutObject on the
-//     destination.
+//     destination;
+//   - an upload that tags its object (PutObject or CreateMultipartUpload with x-amz-tagging,
+//     CopyObject with x-amz-tagging-directive REPLACE and x-amz-tagging) also needs
+//     s3:PutObjectTagging.
+//
+// Object tags are condition keys: the tags a request sets are s3:RequestObjectTag/<key> and
+// s3:RequestObjectTagKeys (PutObject, CreateMultipartUpload, CopyObject, PutObjectTagging), and
+// the stored object's tags are s3:ExistingObjectTag/<key> for GetObject, HeadObject, the
+// copy source's s3:GetObject, GetObjectAcl and the object tagging operations. For these the
+// object is opened before authorization (the handler then uses that open object, so a GET
+// reads its attributes once); a caller denied still gets AccessDenied whether or not it
+// exists, and bad tags are reported only to a caller allowed the operation without them.
+//
+// # Object tags
+//
+// Tags are stored with the object's attributes (blob.Attrs.Tags): set by x-amz-tagging (a URL
+// query "k1=v1&k2=v2") on PutObject and CreateMultipartUpload (applied at completion), copied
+// by CopyObject unless x-amz-tagging-directive is REPLACE, replaced by PutObjectTagging, removed
+// by DeleteObjectTagging, counted by x-amz-tagging-count on GET and HEAD. The rules are the
+// bucket tags' (below) with at most 10 tags, checked by the same validator. A tag update goes
+// through blob.Driver.Update: the bytes are not rewritten and the ETag and Last-Modified stay.
 //
 // A parameter the route table knows at that level but not with that method (DELETE
 // ?versioning, PUT ?location) is 405 MethodNotAllowed, as in S3, never the plain bucket or object

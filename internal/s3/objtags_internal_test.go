@@ -147,4 +147,3 @@ func BenchmarkParseTagHeader(b *testing.B) {
 		}
 	}
 }
-
