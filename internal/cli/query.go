@@ -109,11 +109,22 @@ The caller needs glue:GetTable and lakeformation:GetDataAccess (IAM) and SELECT 
 				return err
 			}
 			defer body.Close()
+			// A progress line on stderr for long reads, when it is a terminal that the rows do
+			// not also go to (a table is printed only at the end).
+			var pw io.Writer
+			if isTerminal(cmd.ErrOrStderr()) && (output == "table" || !isTerminal(cmd.OutOrStdout())) {
+				pw = cmd.ErrOrStderr()
+			}
+			pr := newProgress(body, pw, sel.Database+"."+sel.Table, format == "csv" || format == "jsonl", time.Now)
+			if pw != nil {
+				pr.run(250 * time.Millisecond)
+			}
+			defer pr.Close()
 			if output != "table" {
-				_, err = io.Copy(cmd.OutOrStdout(), body)
+				_, err = io.Copy(cmd.OutOrStdout(), pr)
 				return err
 			}
-			return printAligned(cmd.OutOrStdout(), body)
+			return printAligned(cmd.OutOrStdout(), pr, pr.Close)
 		},
 	}
 	f.register(cmd)
@@ -121,8 +132,9 @@ The caller needs glue:GetTable and lakeformation:GetDataAccess (IAM) and SELECT 
 	return cmd
 }
 
-// printAligned renders CSV as an aligned table; NULL cells print as NULL.
-func printAligned(w io.Writer, r io.Reader) error {
+// printAligned renders CSV as an aligned table; NULL cells print as NULL. read runs once the
+// input is read, before anything is printed.
+func printAligned(w io.Writer, r io.Reader, read func()) error {
 	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = -1
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
@@ -149,6 +161,7 @@ func printAligned(w io.Writer, r io.Reader) error {
 		fmt.Fprintln(tw, strings.Join(rec, "\t"))
 		n++
 	}
+	read()
 	if err := tw.Flush(); err != nil {
 		return err
 	}
