@@ -120,21 +120,21 @@ func newEntry(chain ChainID, seq uint64, prev Hash, event []byte) *Entry {
 }
 
 // Marshal writes the stored form; the event bytes are embedded verbatim.
-func (e *Entry) Marshal() []byte {
-	var b bytes.Buffer
-	b.Grow(len(e.Event) + 220)
-	b.WriteString(`{"v":1,"chain":"`)
-	b.WriteString(string(e.Chain))
-	b.WriteString(`","seq":`)
-	b.WriteString(strconv.FormatUint(e.Seq, 10))
-	b.WriteString(`,"prev":"`)
-	b.WriteString(e.Prev.String())
-	b.WriteString(`","hash":"`)
-	b.WriteString(e.Hash.String())
-	b.WriteString(`","event":`)
-	b.Write(e.Event)
-	b.WriteString("}")
-	return b.Bytes()
+func (e *Entry) Marshal() []byte { return e.appendTo(make([]byte, 0, len(e.Event)+220)) }
+
+// appendTo appends the stored form (Marshal) to b.
+func (e *Entry) appendTo(b []byte) []byte {
+	b = append(b, `{"v":1,"chain":"`...)
+	b = append(b, e.Chain...)
+	b = append(b, `","seq":`...)
+	b = strconv.AppendUint(b, e.Seq, 10)
+	b = append(b, `,"prev":"`...)
+	b = hex.AppendEncode(b, e.Prev[:])
+	b = append(b, `","hash":"`...)
+	b = hex.AppendEncode(b, e.Hash[:])
+	b = append(b, `","event":`...)
+	b = append(b, e.Event...)
+	return append(b, '}')
 }
 
 // DecodeEntry parses a stored entry. It checks the form, not the hash: see Entry.Check.
@@ -239,7 +239,14 @@ func DecodeDigest(data []byte) (*Digest, error) {
 }
 
 func seqKey(chain ChainID, seq uint64) string {
-	return fmt.Sprintf("%s/%020d", chain, seq)
+	return string(appendSeqKey(make([]byte, 0, len(chain)+21), chain, seq))
+}
+
+// appendSeqKey appends seqKey(chain, seq): "<chain>/<seq, 20 digits>".
+func appendSeqKey(b []byte, chain ChainID, seq uint64) []byte {
+	b = append(b, chain...)
+	b = append(b, '/')
+	return appendPadded(b, seq, 20)
 }
 
 // parseSeqKey splits "<chain>/<seq>".

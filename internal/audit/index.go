@@ -2,6 +2,7 @@ package audit
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
@@ -10,7 +11,7 @@ import (
 	"fmt"
 	"math"
 	"net/url"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -60,8 +61,21 @@ func encodeValue(v string) string {
 }
 
 // invTime orders newer first: 19 digits of MaxInt64 minus the nanosecond time.
-func invTime(t time.Time) string {
-	return fmt.Sprintf("%019d", uint64(math.MaxInt64-t.UnixNano()))
+func invTime(t time.Time) string { return string(appendInvTime(nil, t)) }
+
+// appendInvTime appends invTime(t).
+func appendInvTime(b []byte, t time.Time) []byte {
+	return appendPadded(b, uint64(math.MaxInt64-t.UnixNano()), 19)
+}
+
+// appendPadded appends n in decimal, zero-padded to at least width digits (fmt's %0<width>d).
+func appendPadded(b []byte, n uint64, width int) []byte {
+	var digits [20]byte
+	d := strconv.AppendUint(digits[:0], n, 10)
+	for i := len(d); i < width; i++ {
+		b = append(b, '0')
+	}
+	return append(b, d...)
 }
 
 func parseInvTime(s string) (time.Time, bool) {
@@ -123,7 +137,7 @@ type postings struct {
 	by    map[string][]posting
 }
 
-func newPostings() *postings { return &postings{by: map[string][]posting{}} }
+func newPostings() *postings { return &postings{by: make(map[string][]posting, 16)} }
 
 func (p *postings) add(prefix string, at time.Time, seq, end uint64) {
 	if _, ok := p.by[prefix]; !ok {
@@ -145,25 +159,33 @@ func (p *postings) rows(chain ChainID) []indexRow {
 	var out []indexRow
 	for _, prefix := range p.order {
 		ps := p.by[prefix]
-		sort.Slice(ps, func(i, j int) bool {
-			if !ps[i].at.Equal(ps[j].at) {
-				return ps[i].at.After(ps[j].at)
+		slices.SortFunc(ps, func(a, b posting) int {
+			if c := b.at.Compare(a.at); c != 0 {
+				return c
 			}
-			return ps[i].seq > ps[j].seq
+			return cmp.Compare(b.seq, a.seq)
 		})
 		for i := 0; i < len(ps); {
 			newest := ps[i]
-			var b []byte
 			j := i
-			for ; j < len(ps) && newest.at.Sub(ps[j].at) <= rowSpan; j++ {
-				b = append(b, invTime(ps[j].at)...)
+			for j < len(ps) && newest.at.Sub(ps[j].at) <= rowSpan {
+				j++
+			}
+			b := make([]byte, 0, (j-i)*48)
+			for _, p := range ps[i:j] {
+				b = appendInvTime(b, p.at)
 				b = append(b, ' ')
-				b = strconv.AppendUint(b, ps[j].seq, 10)
+				b = strconv.AppendUint(b, p.seq, 10)
 				b = append(b, ' ')
-				b = strconv.AppendUint(b, ps[j].end, 10)
+				b = strconv.AppendUint(b, p.end, 10)
 				b = append(b, '\n')
 			}
-			out = append(out, indexRow{key: prefix + invTime(newest.at) + "/" + seqKey(chain, newest.seq), value: b})
+			key := make([]byte, 0, len(prefix)+19+1+len(chain)+1+20)
+			key = append(key, prefix...)
+			key = appendInvTime(key, newest.at)
+			key = append(key, '/')
+			key = appendSeqKey(key, chain, newest.seq)
+			out = append(out, indexRow{key: string(key), value: b})
 			i = j
 		}
 	}

@@ -178,15 +178,20 @@ func (l *Log) prepare(e *Event, at time.Time) (*prepared, error) {
 	return &prepared{event: data, idAt: i + len(`"eventID":"`), index: indexPrefixes(e), at: at}, nil
 }
 
-// assignID overwrites the placeholder with the id of record seq of chain.
-func (l *Log) assignID(p *prepared, chain ChainID, seq uint64) {
-	var rnd [6]byte
+// idRandom returns the random parts of n event ids, read at once.
+func (l *Log) idRandom(n int) []byte {
+	rnd := make([]byte, 6*n)
 	l.randMu.Lock()
-	_, err := io.ReadFull(l.rand, rnd[:])
+	_, err := io.ReadFull(l.rand, rnd)
 	l.randMu.Unlock()
 	if err != nil {
-		rand.Read(rnd[:])
+		rand.Read(rnd)
 	}
+	return rnd
+}
+
+// assignID overwrites the placeholder with the id of record seq of chain; rnd is its random part.
+func (l *Log) assignID(p *prepared, chain ChainID, seq uint64, rnd [6]byte) {
 	copy(p.event[p.idAt:p.idAt+36], encodeEventID(chain, seq, rnd))
 }
 
@@ -385,6 +390,7 @@ func (l *Log) tryCommit(batch []*pending, forceDigest bool) error {
 	for _, p := range batch {
 		total += uint64(len(p.recs))
 	}
+	rnd := l.idRandom(int(total))
 	for _, p := range batch {
 		for _, r := range p.recs {
 			seq++
@@ -392,10 +398,13 @@ func (l *Log) tryCommit(batch []*pending, forceDigest bool) error {
 			// reader fetches the block with one point read.
 			i := seq - l.seq - 1
 			blockEnd := l.seq + min((i/blockRecords+1)*blockRecords, total)
-			l.assignID(r, l.chain, seq)
-			e := newEntry(l.chain, seq, last, r.event)
+			l.assignID(r, l.chain, seq, [6]byte(rnd[6*i:]))
+			e := Entry{Chain: l.chain, Seq: seq, Prev: last, Hash: EntryHash(l.chain, seq, last, r.event), Event: r.event}
 			last = e.Hash
-			block = append(append(block, e.Marshal()...), '\n')
+			if block == nil {
+				block = make([]byte, 0, min(total-i, blockRecords)*uint64(len(r.event)+256))
+			}
+			block = append(e.appendTo(block), '\n')
 			if inBlock++; inBlock == blockRecords {
 				blocks = append(blocks, blockRow{seqKey(l.chain, seq), block})
 				block, inBlock = nil, 0

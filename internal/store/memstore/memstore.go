@@ -145,7 +145,7 @@ func (s *Store) Update(ctx context.Context, fn func(tx store.Tx) error) error {
 	if err := ctxErr(ctx, "update", "", ""); err != nil {
 		return err
 	}
-	t := &tx{s: s, pending: make(map[string]map[string]*store.Record)}
+	t := &tx{s: s, pending: make(map[string]map[string]*store.Record, 4)}
 	defer func() { t.done = true }()
 	if err := fn(t); err != nil {
 		return err
@@ -308,7 +308,7 @@ func (t *tx) write(ns, key string, value []byte, version int64) store.Record {
 		Updated:   store.Stamp(t.s.opts.Now()),
 	}
 	if t.pending[ns] == nil {
-		t.pending[ns] = make(map[string]*store.Record)
+		t.pending[ns] = make(map[string]*store.Record, 8)
 	}
 	t.pending[ns][key] = &r
 	return clone(r)
@@ -368,7 +368,7 @@ func (t *tx) Delete(ctx context.Context, ns, key string) error {
 
 func (t *tx) remove(ns, key string) {
 	if t.pending[ns] == nil {
-		t.pending[ns] = make(map[string]*store.Record)
+		t.pending[ns] = make(map[string]*store.Record, 8)
 	}
 	t.pending[ns][key] = nil
 }
