@@ -57,6 +57,7 @@ type Store struct {
 	w         *sql.DB // one connection, BEGIN IMMEDIATE
 	r         *sql.DB // readers, query_only
 	policy    backoff.Policy
+	writes    map[string]*sql.Stmt // the write statements, prepared once on w, by query
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -109,6 +110,17 @@ func Open(ctx context.Context, path string, opts *store.Options) (*Store, error)
 	if err := s.migrate(ctx); err != nil {
 		s.Close()
 		return nil, err
+	}
+	// Every Put, Create and PutIfVersion runs one of three statements: parsing and planning
+	// them once instead of per call takes the SQL compiler off the commit path.
+	s.writes = make(map[string]*sql.Stmt, 3)
+	for _, q := range []string{sqlPut, sqlCreate, sqlPutIfVersion} {
+		st, err := s.w.PrepareContext(ctx, q)
+		if err != nil {
+			s.Close()
+			return nil, translate(ctx, "open", "", "", err)
+		}
+		s.writes[q] = st
 	}
 	return s, nil
 }
@@ -181,6 +193,9 @@ func (s *Store) Ping(ctx context.Context) error {
 // Close implements store.Store.
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
+		for _, st := range s.writes {
+			st.Close()
+		}
 		s.closeErr = errors.Join(s.r.Close(), s.w.Close())
 	})
 	return s.closeErr
@@ -392,7 +407,13 @@ func (t *tx) write(ctx context.Context, op, ns, key string, value []byte, noRow 
 	}
 	r := store.Record{Namespace: ns, Key: key, Value: nonNil(value), Updated: store.Stamp(t.s.opts.Now())}
 	args = append([]any{ns, key, r.Value, r.Updated.UnixMicro()}, args...)
-	err := t.tx.QueryRowContext(ctx, query, args...).Scan(&r.Version)
+	var row *sql.Row
+	if st := t.s.writes[query]; st != nil {
+		row = t.tx.StmtContext(ctx, st).QueryRowContext(ctx, args...)
+	} else {
+		row = t.tx.QueryRowContext(ctx, query, args...)
+	}
+	err := row.Scan(&r.Version)
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.Record{}, store.E(op, noRow, ns, key, nil)
 	}
