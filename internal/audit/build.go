@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"reflect"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -337,11 +338,39 @@ func marshaled(v reflect.Value) (any, bool) {
 }
 
 func sanitizeStruct(v reflect.Value, depth int, out map[string]any) {
-	t := v.Type()
+	for _, f := range structFields(v.Type()) {
+		fv := v.Field(f.index)
+		if f.embedded {
+			sanitizeStruct(fv, depth+1, out)
+			continue
+		}
+		if x, ok := sanitize(fv, depth+1); ok {
+			out[f.name] = x
+		}
+	}
+}
+
+// field is how sanitizeStruct treats one struct field: recurse into an embedded struct, or log
+// the field under name.
+type field struct {
+	index    int
+	name     string // lowerCamel of the member name
+	embedded bool
+}
+
+// fieldCache maps a struct type to its []field: the names come from tags, so they are worked out
+// once per type.
+var fieldCache sync.Map
+
+func structFields(t reflect.Type) []field {
+	if fs, ok := fieldCache.Load(t); ok {
+		return fs.([]field)
+	}
+	var fs []field
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
 		if f.Anonymous && f.Type.Kind() == reflect.Struct {
-			sanitizeStruct(v.Field(i), depth+1, out)
+			fs = append(fs, field{index: i, embedded: true})
 			continue
 		}
 		if !f.IsExported() {
@@ -351,10 +380,10 @@ func sanitizeStruct(v reflect.Value, depth int, out map[string]any) {
 		if skip || secretNames[strings.ToLower(name)] {
 			continue
 		}
-		if x, ok := sanitize(v.Field(i), depth+1); ok {
-			out[lowerCamel(name)] = x
-		}
+		fs = append(fs, field{index: i, name: lowerCamel(name)})
 	}
+	fieldCache.Store(t, fs)
+	return fs
 }
 
 // memberName is the API member name of a field: from its query, json or xml tag, else its name.
