@@ -1,11 +1,18 @@
 package sts
 
 import (
+	"context"
 	"encoding/xml"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	awssts "github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/sluicehq/sluice/internal/awsproto"
@@ -92,4 +99,44 @@ func BenchmarkEncodeAssumeRoleOutput(b *testing.B) {
 			buf = v.AppendXML(buf[:0])
 		}
 	})
+}
+
+// TestSDKParsesAppendedXML has aws-sdk-go-v2's STS client parse the self-encoded results.
+func TestSDKParsesAppendedXML(t *testing.T) {
+	outs := xmlOutputs("sess<&>ion")
+	router := &awsproto.QueryRouter{Service: awsproto.STS, Version: Version, Ops: map[string]awsproto.QueryOp{
+		"AssumeRole": func(context.Context, *awsproto.Call, url.Values) (any, error) {
+			return outs["AssumeRole all members"], nil
+		},
+		"GetCallerIdentity": func(context.Context, *awsproto.Call, url.Values) (any, error) {
+			return outs["GetCallerIdentity"], nil
+		},
+	}}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		router.ServeAWS(w, r, &awsproto.Call{RequestID: "req-1", Body: r.Body, Principal: &identity.Principal{}})
+	}))
+	defer srv.Close()
+	client := awssts.New(awssts.Options{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL),
+		Credentials: credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "x", "")})
+	ctx := context.Background()
+	ar, err := client.AssumeRole(ctx, &awssts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::123456789012:role/r"), RoleSessionName: aws.String("s")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := outs["AssumeRole all members"].(*AssumeRoleOutput)
+	got := []any{*ar.Credentials.AccessKeyId, *ar.Credentials.SecretAccessKey, *ar.Credentials.SessionToken,
+		ar.Credentials.Expiration.UTC(), *ar.AssumedRoleUser.Arn, *ar.AssumedRoleUser.AssumedRoleId, *ar.PackedPolicySize, *ar.SourceIdentity}
+	exp := []any{string(want.Credentials.AccessKeyID), want.Credentials.SecretAccessKey.Reveal(), want.Credentials.SessionToken.Reveal(),
+		want.Credentials.Expiration.UTC().Truncate(time.Second), string(want.AssumedRoleUser.ARN), want.AssumedRoleUser.AssumedRoleID, int32(*want.PackedPolicySize), want.SourceIdentity}
+	if diff := cmp.Diff(exp, got); diff != "" {
+		t.Errorf("AssumeRole as the SDK parsed it (-sent +parsed):\n%s", diff)
+	}
+	ci, err := client.GetCallerIdentity(ctx, &awssts.GetCallerIdentityInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantCI := outs["GetCallerIdentity"].(*CallerIdentity)
+	if diff := cmp.Diff([]string{wantCI.UserID, string(wantCI.Account), string(wantCI.ARN)}, []string{*ci.UserId, *ci.Account, *ci.Arn}); diff != "" {
+		t.Errorf("GetCallerIdentity as the SDK parsed it (-sent +parsed):\n%s", diff)
+	}
 }
