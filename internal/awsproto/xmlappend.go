@@ -103,4 +103,3 @@ func (s *Service) appendQueryResponse(b []byte, requestID, action string, result
 	b = append(b, action...)
 	return append(b, "Response>"...)
 }
-
