@@ -71,7 +71,8 @@ type Log struct {
 	headVersion int64
 	digestSeq   uint64
 	digestAt    time.Time
-	stale       bool // a commit failed: reload the head before the next one
+	stale       bool   // a commit failed: reload the head before the next one
+	scratch     []byte // log blocks of the batch being committed
 	finalErr    error
 }
 
@@ -390,7 +391,10 @@ func (l *Log) tryCommit(batch []*pending, forceDigest bool) error {
 		data []byte
 	}
 	var blocks []blockRow
-	var block []byte
+	// The blocks are cut from the writer's scratch buffer: the store copies values, so it is
+	// reused by the next commit (a block that outgrew it keeps the old array alive until then).
+	l.scratch = l.scratch[:0]
+	blockStart := 0
 	inBlock := 0
 	postings := newPostings()
 	seq, last := l.seq, l.last
@@ -409,13 +413,10 @@ func (l *Log) tryCommit(batch []*pending, forceDigest bool) error {
 			l.assignID(r, l.chain, seq, [6]byte(rnd[6*i:]))
 			e := Entry{Chain: l.chain, Seq: seq, Prev: last, Hash: EntryHash(l.chain, seq, last, r.event), Event: r.event}
 			last = e.Hash
-			if block == nil {
-				block = make([]byte, 0, min(total-i, blockRecords)*uint64(len(r.event)+256))
-			}
-			block = append(e.appendTo(block), '\n')
+			l.scratch = append(e.appendTo(l.scratch), '\n')
 			if inBlock++; inBlock == blockRecords {
-				blocks = append(blocks, blockRow{seqKey(l.chain, seq), block})
-				block, inBlock = nil, 0
+				blocks = append(blocks, blockRow{seqKey(l.chain, seq), l.scratch[blockStart:len(l.scratch):len(l.scratch)]})
+				blockStart, inBlock = len(l.scratch), 0
 			}
 			for _, pre := range r.index {
 				postings.add(pre, r.at, seq, blockEnd)
@@ -423,7 +424,7 @@ func (l *Log) tryCommit(batch []*pending, forceDigest bool) error {
 		}
 	}
 	if inBlock > 0 {
-		blocks = append(blocks, blockRow{seqKey(l.chain, seq), block})
+		blocks = append(blocks, blockRow{seqKey(l.chain, seq), l.scratch[blockStart:len(l.scratch):len(l.scratch)]})
 	}
 	idx := postings.rows(l.chain)
 	now := l.now()

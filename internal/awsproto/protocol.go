@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"sort"
 	"strconv"
+	"sync"
 	"time"
 )
 
@@ -209,7 +210,12 @@ func WriteXML(w http.ResponseWriter, r *http.Request, status int, v any) { write
 func (s *Service) WriteQueryResult(w http.ResponseWriter, r *http.Request, requestID, action string, result any) {
 	s.SetRequestID(w.Header(), requestID)
 	if a, ok := result.(XMLAppender); ok || result == nil {
-		writeXMLDocument(w, http.StatusOK, s.appendQueryResponse(make([]byte, 0, 2048), requestID, action, a), r)
+		buf := docBuffers.Get().(*[]byte)
+		*buf = s.appendQueryResponse((*buf)[:0], requestID, action, a)
+		writeXMLDocument(w, http.StatusOK, *buf, r) // Write copies: the buffer is free afterwards
+		if cap(*buf) <= maxPooledDoc {
+			docBuffers.Put(buf)
+		}
 		return
 	}
 	resp := queryResponse{
@@ -222,6 +228,12 @@ func (s *Service) WriteQueryResult(w http.ResponseWriter, r *http.Request, reque
 	}
 	writeXML(w, http.StatusOK, resp, r)
 }
+
+// docBuffers hold self-encoded query documents while they are written.
+var docBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 2048); return &b }}
+
+// maxPooledDoc bounds the buffers kept in docBuffers, so that one huge answer is not kept alive.
+const maxPooledDoc = 64 << 10
 
 type queryResponse struct {
 	XMLName  xml.Name
