@@ -163,3 +163,24 @@ var (
 	ErrExpiredToken     = errors.New("expired session token")
 	ErrInactiveKey      = errors.New("inactive access key")
 )
+
+// SafeName maps a login name (user1@EXAMPLE.COM, an OIDC subject) into the alphabet of role
+// session names and source identities, [\w+=,.@-] with 2 to 64 characters: other bytes become
+// fill, longer names are cut, shorter ones padded with fill.
+func SafeName(name string, fill byte) string {
+	b := []byte(name)
+	for i, c := range b {
+		ok := c == '_' || c == '+' || c == '=' || c == ',' || c == '.' || c == '@' || c == '-' ||
+			c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+		if !ok {
+			b[i] = fill
+		}
+	}
+	if len(b) > 64 {
+		b = b[:64]
+	}
+	for len(b) < 2 {
+		b = append(b, fill)
+	}
+	return string(b)
+}

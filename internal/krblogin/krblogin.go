@@ -364,23 +364,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // sessionName is the role session name of a login: the principal in the session-name alphabet
 // [\w+=,.@-], 2..64 characters.
-func sessionName(principal string) string {
-	b := []byte(principal)
-	for i, c := range b {
-		ok := c == '_' || c == '+' || c == '=' || c == ',' || c == '.' || c == '@' || c == '-' ||
-			c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
-		if !ok {
-			b[i] = '-'
-		}
-	}
-	if len(b) > 64 {
-		b = b[:64]
-	}
-	for len(b) < 2 {
-		b = append(b, '-')
-	}
-	return string(b)
-}
+func sessionName(principal string) string { return identity.SafeName(principal, '-') }
 
 // requestContext carries the login's caller and request facts for STS and the audit record.
 func (h *Handler) requestContext(r *http.Request, principal, remote string) context.Context {

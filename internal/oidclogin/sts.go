@@ -12,28 +12,13 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sluicehq/sluice/internal/identity"
 	"github.com/sluicehq/sluice/internal/secret"
 )
 
 // SessionName derives a role session name from a token subject: the subject with every
 // character outside [\w+=,.@-] replaced by '_', cut to 64 and padded to 2 characters.
-func SessionName(subject string) string {
-	b := []byte(subject)
-	for i, ch := range b {
-		ok := ch == '_' || ch == '+' || ch == '=' || ch == ',' || ch == '.' || ch == '@' || ch == '-' ||
-			ch >= '0' && ch <= '9' || ch >= 'a' && ch <= 'z' || ch >= 'A' && ch <= 'Z'
-		if !ok {
-			b[i] = '_'
-		}
-	}
-	if len(b) > 64 {
-		b = b[:64]
-	}
-	for len(b) < 2 {
-		b = append(b, '_')
-	}
-	return string(b)
-}
+func SessionName(subject string) string { return identity.SafeName(subject, '_') }
 
 // unverifiedClaims reads iss and sub of an ID token without checking it: Sluice checks it, the
 // client only needs a session name.

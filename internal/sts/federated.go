@@ -61,20 +61,4 @@ func (s *Service) AssumeRoleWithLogin(ctx context.Context, l Login) (*AssumeRole
 }
 
 // sanitizeSourceIdentity maps a login name into the SourceIdentity alphabet [\w+=,.@-] (2..64).
-func sanitizeSourceIdentity(subject string) string {
-	b := []byte(subject)
-	for i, c := range b {
-		ok := c == '_' || c == '+' || c == '=' || c == ',' || c == '.' || c == '@' || c == '-' ||
-			c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
-		if !ok {
-			b[i] = '_'
-		}
-	}
-	if len(b) > 64 {
-		b = b[:64]
-	}
-	for len(b) < 2 {
-		b = append(b, '_')
-	}
-	return string(b)
-}
+func sanitizeSourceIdentity(subject string) string { return identity.SafeName(subject, '_') }
