@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -213,6 +214,54 @@ func signDigest(s Signer, chain ChainID, seq uint64, h Hash, at time.Time) *Dige
 		d.PublicKey = pub
 	}
 	return d
+}
+
+// Marshal returns the stored form of d: what encoding/json writes for it, without reflection
+// (the writer stores a signed head with every batch). Identifiers that would need JSON escaping
+// cannot occur in a valid digest; if they do, encoding/json writes them.
+func (d *Digest) Marshal() ([]byte, error) {
+	if !jsonPlain(string(d.Chain)) || !jsonPlain(d.KeyID) || d.Time.Year() < 0 || d.Time.Year() > 9999 {
+		return json.Marshal(d)
+	}
+	b := make([]byte, 0, 256)
+	b = append(b, `{"chain":"`...)
+	b = append(b, d.Chain...)
+	b = append(b, `","seq":`...)
+	b = strconv.AppendUint(b, d.Seq, 10)
+	b = append(b, `,"hash":"`...)
+	b = hex.AppendEncode(b, d.Hash[:])
+	b = append(b, `","time":"`...)
+	b = d.Time.AppendFormat(b, time.RFC3339Nano)
+	b = append(b, `","keyId":"`...)
+	b = append(b, d.KeyID...)
+	b = append(b, `","signature":`...)
+	b = appendJSONBytes(b, d.Sig)
+	if len(d.PublicKey) > 0 {
+		b = append(b, `,"publicKey":`...)
+		b = appendJSONBytes(b, d.PublicKey)
+	}
+	return append(b, '}'), nil
+}
+
+// jsonPlain reports whether encoding/json writes s verbatim between quotes.
+func jsonPlain(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			return false
+		}
+	}
+	return true
+}
+
+// appendJSONBytes appends a byte slice as encoding/json does: standard base64 in quotes, null
+// for nil.
+func appendJSONBytes(b, v []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	b = append(b, '"')
+	b = base64.StdEncoding.AppendEncode(b, v)
+	return append(b, '"')
 }
 
 // Verify checks the signature with the key named by KeyID.

@@ -429,10 +429,13 @@ func (l *Log) tryCommit(batch []*pending, forceDigest bool) error {
 	idx := postings.rows(l.chain)
 	now := l.now()
 	head := signDigest(l.signer, l.chain, seq, last, now)
-	headJSON, _ := jsonMarshal(head)
+	headJSON, err := head.Marshal()
+	if err != nil {
+		return E(Invalid, "encode chain head", err)
+	}
 	digest := forceDigest || seq-l.digestSeq >= uint64(l.digestEvery) || (seq > l.digestSeq && now.Sub(l.digestAt) >= l.digestInterval)
 	var headRec store.Record
-	err := l.st.Update(ctx, func(tx store.Tx) error {
+	err = l.st.Update(ctx, func(tx store.Tx) error {
 		for _, b := range blocks {
 			if _, err := tx.Create(ctx, NSLog, b.key, b.data); err != nil {
 				if errors.Is(err, store.ErrExists) {
