@@ -107,6 +107,34 @@ func TestLFTagReads(t *testing.T) {
 		}
 	}
 
+	// Changing a tag: admins, its creator, or ALTER (update) / DROP (delete) on it.
+	grant(creatorARN, Resource{LFTag: &LFTagKeyResource{TagKey: "level", TagValues: []string{"public"}}}, []Permission{Describe}, nil)
+	update := func(p *identity.Principal, key string) string {
+		_, err := f.svc.UpdateLFTag(ctx, p, &TagInput{TagKey: key, TagValuesToAdd: []string{"extra"}})
+		return errText(err)
+	}
+	drop := func(p *identity.Principal, key string) string {
+		_, err := f.svc.DeleteLFTag(ctx, p, &TagInput{TagKey: key})
+		return errText(err)
+	}
+	for _, c := range []struct{ name, got, want string }{
+		{"ALTER holder updates", update(session(appARN, "x"), "team"), ""},
+		{"DESCRIBE holder may not update", update(session(appARN, "x"), "level"), "AccessDeniedException: Insufficient Lake Formation permission(s): ALTER on LF-Tag level"},
+		{"CREATE_LF_TAG alone does not reach others' tags", update(session(creatorARN, "s"), "team"), "EntityNotFoundException: Tag key team not found"},
+		{"creator updates its tag", update(session(creatorARN, "s"), "owner"), ""},
+		{"ALTER is not DROP", drop(session(appARN, "x"), "team"), "AccessDeniedException: Insufficient Lake Formation permission(s): DROP on LF-Tag team"},
+		{"stranger", drop(session(strangerARN, "x"), "owner"), "EntityNotFoundException: Tag key owner not found"},
+		{"creator drops its tag", drop(session(creatorARN, "s"), "owner"), ""},
+	} {
+		got := c.got
+		if i := strings.Index(got, " Encoded authorization failure message: "); i >= 0 {
+			got = got[:i]
+		}
+		if d := cmp.Diff(c.want, got); d != "" {
+			t.Errorf("%s (-want +got):\n%s", c.name, d)
+		}
+	}
+
 	// ASSOCIATE follows the values of each grant: secret (ASSOCIATE) yes, public (DESCRIBE) no.
 	f.cat.add(&catalog.TableInfo{Database: "db", Name: "t", Location: "s3://bucket/warehouse/t/", Columns: []catalog.ColumnInfo{{Name: "id", Type: "int"}}})
 	grant(appARN, Resource{Table: &TableResource{DatabaseName: "db", Name: "t"}}, []Permission{Describe}, nil)

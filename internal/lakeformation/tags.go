@@ -44,6 +44,49 @@ func (s *Service) tagAdmin(ctx context.Context, p *identity.Principal) error {
 		"Insufficient Lake Formation permission(s): CREATE_LF_TAG")
 }
 
+// tagOwner checks that p may change tag key k with perm (ALTER to update it, DROP to delete it),
+// as Lake Formation decides: a data-lake admin, the tag's creator, or a principal holding perm on
+// the tag (directly or through IAM_ALLOWED_PRINCIPALS). Callers that may not even see the tag get
+// EntityNotFoundException, as for a missing one.
+func (s *Service) tagOwner(ctx context.Context, p *identity.Principal, k string, perm Permission) error {
+	st, err := s.settings(ctx, s.st)
+	if err != nil {
+		return err
+	}
+	if s.isAdmin(st, p) {
+		return nil
+	}
+	t, err := storejson.Get[storedTag](ctx, s.st, nsTag, k)
+	if errors.Is(err, store.ErrNotFound) {
+		return entityNotFound("Tag key %s not found", k)
+	}
+	if err != nil {
+		return internal(err)
+	}
+	if t.Creator != "" && t.Creator == principalOf(p) {
+		return nil
+	}
+	v, err := s.tagView(ctx, p, k)
+	if err != nil {
+		return err
+	}
+	holds := false // any grant on the tag: the caller knows it exists
+	for _, g := range v.Grants {
+		if g.Resource.LFTag == nil || g.Resource.LFTag.TagKey != k {
+			continue
+		}
+		if permSet(g.Permissions).has(perm) || permSet(g.PermissionsWithGrantOption).has(perm) {
+			return nil
+		}
+		holds = true
+	}
+	if _, ok := v.Visible(t.LFTagPair, t.Creator); !ok && !holds {
+		return entityNotFound("Tag key %s not found", k)
+	}
+	return s.deny(p, refusal{action: "lakeformation:" + string(perm), resource: s.catalogARN(), reason: reasonNoPermission, grants: v.Grants},
+		"Insufficient Lake Formation permission(s): %s on LF-Tag %s", perm, k)
+}
+
 func normValues(vs []string) ([]string, error) {
 	if len(vs) == 0 || len(vs) > 1000 {
 		return nil, invalidInput("TagValues must have 1 to 1000 values")
@@ -135,7 +178,7 @@ func (s *Service) UpdateLFTag(ctx context.Context, p *identity.Principal, in *Ta
 	if n := len(in.TagKey); n < 1 || n > 128 {
 		return nil, invalidInput("TagKey must be 1 to 128 characters")
 	}
-	if err := s.tagAdmin(ctx, p); err != nil {
+	if err := s.tagOwner(ctx, p, lower(in.TagKey), Alter); err != nil {
 		return nil, err
 	}
 	return s.done(s.st.Update(ctx, func(tx store.Tx) error {
@@ -169,10 +212,10 @@ func (s *Service) DeleteLFTag(ctx context.Context, p *identity.Principal, in *Ta
 	if n := len(in.TagKey); n < 1 || n > 128 {
 		return nil, invalidInput("TagKey must be 1 to 128 characters")
 	}
-	if err := s.tagAdmin(ctx, p); err != nil {
+	k := lower(in.TagKey)
+	if err := s.tagOwner(ctx, p, k, Drop); err != nil {
 		return nil, err
 	}
-	k := lower(in.TagKey)
 	return s.done(s.st.Update(ctx, func(tx store.Tx) error {
 		if err := tx.Delete(ctx, nsTag, k); errors.Is(err, store.ErrNotFound) {
 			return entityNotFound("Tag key %s not found", in.TagKey)
