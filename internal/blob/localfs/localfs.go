@@ -256,13 +256,17 @@ func (f *FS) commit(tmp *os.File, dst string) error {
 
 const (
 	chunkSize  = 1 << 20
-	chunks     = 3
+	chunks     = 4
 	flushEvery = 16 << 20 // start writeback this often, so the final fsync has little left to do
 )
 
 // writeData streams src to a temp file and returns the temp file (open), the size and the MD5.
-// It is a small pipeline so that reading the source, hashing and writing overlap: the caller's
-// goroutine fills chunks, a writer goroutine hashes each chunk (concurrently) while writing it.
+// It is a three-stage pipeline over a fixed set of pooled chunks, so that its rate is that of
+// the slowest stage (usually MD5) rather than the sum of all: the caller's goroutine fills
+// chunks from src, a hashing goroutine feeds each chunk to MD5 and passes it on, a writing
+// goroutine writes it to the file and returns it to the free list. Each stage works on its own
+// chunk and never waits for another except when it has nothing to do, and memory is bounded by
+// chunks × chunkSize.
 func (f *FS) writeData(src io.Reader) (*os.File, int64, []byte, error) {
 	tmp, err := f.tmpFile()
 	if err != nil {
@@ -270,7 +274,8 @@ func (f *FS) writeData(src io.Reader) (*os.File, int64, []byte, error) {
 	}
 	h := md5.New()
 	free := make(chan []byte, chunks)
-	full := make(chan []byte, chunks)
+	toHash := make(chan []byte, chunks)
+	toWrite := make(chan []byte, chunks)
 	var owned []*[]byte
 	for range chunks {
 		bp, _ := f.bufs.Get().(*[]byte)
@@ -286,16 +291,20 @@ func (f *FS) writeData(src io.Reader) (*os.File, int64, []byte, error) {
 			f.bufs.Put(bp)
 		}
 	}()
+	go func() {
+		for b := range toHash {
+			h.Write(b)
+			toWrite <- b
+		}
+		close(toWrite)
+	}()
 	werr := make(chan error, 1)
 	go func() {
 		var err error
 		var written, flushed int64
-		for b := range full {
+		for b := range toWrite {
 			if err == nil {
-				hashed := make(chan struct{})
-				go func() { h.Write(b); close(hashed) }()
 				_, err = tmp.Write(b)
-				<-hashed
 				written += int64(len(b))
 				if err == nil && !f.nosync && written-flushed >= flushEvery {
 					startWriteback(tmp, flushed, written-flushed)
@@ -318,11 +327,13 @@ func (f *FS) writeData(src io.Reader) (*os.File, int64, []byte, error) {
 		}
 		n += int64(k)
 		if k > 0 {
-			full <- b[:k]
+			toHash <- b[:k]
+		} else {
+			free <- b
 		}
 	}
-	close(full)
-	err = <-werr
+	close(toHash)
+	err = <-werr // the writer is done only after the hasher
 	if rerr != io.EOF {
 		err = &blob.ReadError{Err: rerr}
 	}
