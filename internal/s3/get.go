@@ -1,6 +1,7 @@
 package s3
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"net/http"
@@ -82,17 +83,27 @@ func conditions(h http.Header, a *blob.Attrs) int {
 		if !etagMatch(m, a.ETag) {
 			return http.StatusPreconditionFailed
 		}
-	} else if t, err := http.ParseTime(h.Get("If-Unmodified-Since")); err == nil && mod.After(t) {
+	} else if t, ok := headerTime(h, "If-Unmodified-Since"); ok && mod.After(t) {
 		return http.StatusPreconditionFailed
 	}
 	if m := h.Get("If-None-Match"); m != "" {
 		if etagMatch(m, a.ETag) {
 			return http.StatusNotModified
 		}
-	} else if t, err := http.ParseTime(h.Get("If-Modified-Since")); err == nil && !mod.After(t) {
+	} else if t, ok := headerTime(h, "If-Modified-Since"); ok && !mod.After(t) {
 		return http.StatusNotModified
 	}
 	return 0
+}
+
+// headerTime parses an HTTP date header; ok is false when it is absent or malformed.
+func headerTime(h http.Header, name string) (t time.Time, ok bool) {
+	v := h.Get(name)
+	if v == "" {
+		return t, false // http.ParseTime would allocate its errors
+	}
+	t, err := http.ParseTime(v)
+	return t, err == nil
 }
 
 // responseOverrides are the query parameters that override response headers.
@@ -177,6 +188,12 @@ func (s *Service) getObject(q *req) error {
 	body, err := o.Range(rng.start, rng.length)
 	if err != nil {
 		return err
+	}
+	if wt, ok := body.(*bytes.Reader); ok {
+		// The driver holds the bytes already (a small object): one write, no copy.
+		q.w.WriteHeader(status)
+		wt.WriteTo(q.w)
+		return nil
 	}
 	if rng.length <= smallBody {
 		// One read and one write: cheaper than sendfile for small objects.

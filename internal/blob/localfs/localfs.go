@@ -46,7 +46,6 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
-	"hash/fnv"
 	"io"
 	"io/fs"
 	"os"
@@ -84,15 +83,19 @@ type FS struct {
 	nosync bool
 	mu     sync.Mutex // serializes directory pruning against creation
 	bufs   sync.Pool  // of *[]byte chunkSize buffers for writeData
+	small  sync.Pool  // of *[]byte smallFile buffers for Open
 	// objs are the per-object locks (by path hash): shared to read a trailer, exclusive to
 	// replace, delete or update a file. Taken before mu.
 	objs [64]sync.RWMutex
 }
 
 func (f *FS) objLock(path string) *sync.RWMutex {
-	h := fnv.New32a()
-	h.Write([]byte(path))
-	return &f.objs[h.Sum32()%uint32(len(f.objs))]
+	// FNV-1a, inline: hash/fnv would allocate for the string's bytes.
+	h := uint32(2166136261)
+	for i := 0; i < len(path); i++ {
+		h = (h ^ uint32(path[i])) * 16777619
+	}
+	return &f.objs[h%uint32(len(f.objs))]
 }
 
 var _ blob.Driver = (*FS)(nil)
@@ -186,7 +189,11 @@ func readTrailer(file *os.File) (*meta, int64, error) {
 	if err != nil {
 		return nil, 0, err
 	}
-	size := st.Size()
+	return readTrailerSized(file, st.Size())
+}
+
+// readTrailerSized is readTrailer for a file of known size.
+func readTrailerSized(file *os.File, size int64) (*meta, int64, error) {
 	if size < trailer {
 		return nil, 0, errors.New("localfs: file too short")
 	}
@@ -194,12 +201,9 @@ func readTrailer(file *os.File) (*meta, int64, error) {
 	if _, err := file.ReadAt(t[:], size-trailer); err != nil {
 		return nil, 0, err
 	}
-	if string(t[8:]) != magic {
-		return nil, 0, errors.New("localfs: bad magic")
-	}
-	n := int64(binary.BigEndian.Uint64(t[:8]))
-	if n > maxMeta || n > size-trailer {
-		return nil, 0, errors.New("localfs: bad trailer length")
+	n, err := trailerLen(t[:], size)
+	if err != nil {
+		return nil, 0, err
 	}
 	buf := make([]byte, n)
 	if _, err := file.ReadAt(buf, size-trailer-n); err != nil {
@@ -210,6 +214,51 @@ func readTrailer(file *os.File) (*meta, int64, error) {
 		return nil, 0, err
 	}
 	return m, size - trailer - n, nil
+}
+
+// trailerLen checks the trailer t (the last trailer bytes of a file of size bytes) and returns
+// the length of the attributes before it.
+func trailerLen(t []byte, size int64) (int64, error) {
+	if string(t[8:]) != magic {
+		return 0, errors.New("localfs: bad magic")
+	}
+	n := int64(binary.BigEndian.Uint64(t[:8]))
+	if n > maxMeta || n > size-trailer {
+		return 0, errors.New("localfs: bad trailer length")
+	}
+	return n, nil
+}
+
+// smallFile is the largest object file Open reads whole, with one read, serving its data from
+// memory.
+const smallFile = 64 << 10
+
+// readSmall reads a file of size bytes (at most smallFile) whole: the attributes and a copy of
+// the data.
+func (f *FS) readSmall(file *os.File, size int64) (*meta, []byte, error) {
+	if size < trailer {
+		return nil, nil, errors.New("localfs: file too short")
+	}
+	bp, _ := f.small.Get().(*[]byte)
+	if bp == nil {
+		b := make([]byte, smallFile)
+		bp = &b
+	}
+	defer f.small.Put(bp)
+	buf := (*bp)[:size]
+	if _, err := file.ReadAt(buf, 0); err != nil {
+		return nil, nil, err
+	}
+	metaLen, err := trailerLen(buf[size-trailer:], size)
+	if err != nil {
+		return nil, nil, err
+	}
+	dataLen := size - trailer - metaLen
+	m := new(meta)
+	if err := json.Unmarshal(buf[dataLen:size-trailer], m); err != nil {
+		return nil, nil, err
+	}
+	return m, bytes.Clone(buf[:dataLen:dataLen]), nil
 }
 
 func (f *FS) sync(file *os.File) error {
@@ -403,12 +452,15 @@ func (f *FS) finish(ctx context.Context, tmp *os.File, m *meta, dst string) erro
 
 type object struct {
 	file  *os.File
+	data  []byte // the whole data when read at Open (small objects); nil otherwise
 	attrs blob.Attrs
 	used  bool
 }
 
 func (o *object) Attrs() *blob.Attrs { a := o.attrs; return &a }
 
+// Range returns a *bytes.Reader for an object read whole at Open, otherwise an
+// *io.LimitedReader over the file (so that net/http can use sendfile).
 func (o *object) Range(off, n int64) (io.Reader, error) {
 	if o.used {
 		return nil, errors.New("localfs: Range called twice")
@@ -417,15 +469,24 @@ func (o *object) Range(off, n int64) (io.Reader, error) {
 	if off < 0 || n < 0 || off+n > o.attrs.Size {
 		return nil, blob.E("range", blob.Invalid, "", "", fmt.Errorf("range %d+%d outside 0..%d", off, n, o.attrs.Size))
 	}
+	if o.data != nil {
+		return bytes.NewReader(o.data[off : off+n]), nil
+	}
 	if _, err := o.file.Seek(off, io.SeekStart); err != nil {
 		return nil, err
 	}
 	return &io.LimitedReader{R: o.file, N: n}, nil
 }
 
-func (o *object) Close() error { return o.file.Close() }
+func (o *object) Close() error {
+	if o.file == nil {
+		return nil
+	}
+	return o.file.Close()
+}
 
-// Open implements blob.Driver.
+// Open implements blob.Driver. A small object is read whole with one read and its file closed
+// at once; a larger one stays open for Range.
 func (f *FS) Open(ctx context.Context, bucket, key string) (blob.Object, error) {
 	if err := checkName("open", bucket, key); err != nil {
 		return nil, err
@@ -438,11 +499,23 @@ func (f *FS) Open(ctx context.Context, bucket, key string) (blob.Object, error) 
 		l.RUnlock()
 		return nil, wrap("open", bucket, key, err)
 	}
-	m, _, err := readTrailer(file)
+	var m *meta
+	var data []byte
+	st, err := file.Stat()
+	small := err == nil && st.Size() <= smallFile
+	if small {
+		m, data, err = f.readSmall(file, st.Size())
+	} else if err == nil {
+		m, _, err = readTrailerSized(file, st.Size())
+	}
 	l.RUnlock()
 	if err != nil {
 		file.Close()
 		return nil, wrap("open", bucket, key, err)
+	}
+	if small {
+		file.Close()
+		return &object{data: data, attrs: m.Attrs}, nil
 	}
 	return &object{file: file, attrs: m.Attrs}, nil
 }
