@@ -193,7 +193,7 @@ func readTrailer(file *os.File) (*meta, int64, error) {
 }
 
 // readTrailerSized is readTrailer for a file of known size.
-func readTrailerSized(file *os.File, size int64) (*meta, int64, error) {
+func readTrailerSized(file io.ReaderAt, size int64) (*meta, int64, error) {
 	if size < trailer {
 		return nil, 0, errors.New("localfs: file too short")
 	}
@@ -235,7 +235,7 @@ const smallFile = 64 << 10
 
 // readSmall reads a file of size bytes (at most smallFile) whole: the attributes and a copy of
 // the data.
-func (f *FS) readSmall(file *os.File, size int64) (*meta, []byte, error) {
+func (f *FS) readSmall(file io.ReaderAt, size int64) (*meta, []byte, error) {
 	if size < trailer {
 		return nil, nil, errors.New("localfs: file too short")
 	}
@@ -494,30 +494,29 @@ func (f *FS) Open(ctx context.Context, bucket, key string) (blob.Object, error) 
 	p := f.objectPath(bucket, key)
 	l := f.objLock(p)
 	l.RLock()
-	file, err := os.Open(p)
+	sf, err := openSized(p)
 	if err != nil {
 		l.RUnlock()
 		return nil, wrap("open", bucket, key, err)
 	}
 	var m *meta
 	var data []byte
-	st, err := file.Stat()
-	small := err == nil && st.Size() <= smallFile
+	small := sf.size <= smallFile
 	if small {
-		m, data, err = f.readSmall(file, st.Size())
-	} else if err == nil {
-		m, _, err = readTrailerSized(file, st.Size())
+		m, data, err = f.readSmall(sf, sf.size)
+	} else {
+		m, _, err = readTrailerSized(sf, sf.size)
 	}
 	l.RUnlock()
 	if err != nil {
-		file.Close()
+		sf.Close()
 		return nil, wrap("open", bucket, key, err)
 	}
 	if small {
-		file.Close()
+		sf.Close()
 		return &object{data: data, attrs: m.Attrs}, nil
 	}
-	return &object{file: file, attrs: m.Attrs}, nil
+	return &object{file: sf.file(), attrs: m.Attrs}, nil
 }
 
 // Stat implements blob.Driver.
