@@ -6,6 +6,8 @@ import (
 	"crypto/md5"
 	"encoding/hex"
 	"io"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/sluicehq/sluice/internal/blob/localfs"
@@ -50,5 +52,38 @@ func TestOpenSizes(t *testing.T) {
 				t.Fatalf("size %d: Range%v read %d bytes, %v", size, r, len(got), err)
 			}
 		}
+	}
+}
+
+// TestOverwriteLarge replaces a large object (its old file is unlinked in the background) and
+// checks the new bytes are served and that Close leaves nothing under tmp/.
+func TestOverwriteLarge(t *testing.T) {
+	dir := t.TempDir()
+	d, err := localfs.Open(dir, &localfs.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for i := range 2 {
+		data := bytes.Repeat([]byte{byte('a' + i)}, 16<<20+i)
+		if _, err := d.Put(ctx, "b", "big", bytes.NewReader(data), nil); err != nil {
+			t.Fatal(err)
+		}
+		o, err := d.Open(ctx, "b", "big")
+		if err != nil {
+			t.Fatal(err)
+		}
+		rd, _ := o.Range(0, o.Attrs().Size)
+		got, err := io.ReadAll(rd)
+		o.Close()
+		if err != nil || !bytes.Equal(got, data) {
+			t.Fatalf("overwrite %d: read %d bytes, %v", i, len(got), err)
+		}
+	}
+	if err := d.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if ents, _ := os.ReadDir(filepath.Join(dir, "tmp")); len(ents) != 0 {
+		t.Fatalf("tmp/ holds %d entries after Close", len(ents))
 	}
 }
