@@ -364,6 +364,7 @@ const (
 	chunkSize  = 1 << 20
 	chunks     = 4
 	flushEvery = 16 << 20 // start writeback this often, so the final fsync has little left to do
+	syncEvery  = 64 << 20 // and fsync this often (in the background)
 )
 
 // writeData streams src to a temp file and returns the temp file (open), the size and the MD5.
@@ -404,10 +405,22 @@ func (f *FS) writeData(src io.Reader) (*os.File, int64, []byte, error) {
 		}
 		close(toWrite)
 	}()
+	// The syncer fsyncs the file now and then while it is written, so that the disk has
+	// persisted most of it (a cache flush per sync) by the time commit's fsync runs, which then
+	// has little left; it runs beside the writer, which never waits for it. Its errors do not
+	// matter: commit's fsync reports any.
+	kick := make(chan struct{}, 1)
+	synced := make(chan struct{})
+	go func() {
+		for range kick {
+			tmp.Sync()
+		}
+		close(synced)
+	}()
 	werr := make(chan error, 1)
 	go func() {
 		var err error
-		var written, flushed int64
+		var written, flushed, kicked int64
 		for b := range toWrite {
 			if err == nil {
 				_, err = tmp.Write(b)
@@ -416,9 +429,18 @@ func (f *FS) writeData(src io.Reader) (*os.File, int64, []byte, error) {
 					startWriteback(tmp, flushed, written-flushed)
 					flushed = written
 				}
+				if err == nil && !f.nosync && written-kicked >= syncEvery {
+					select {
+					case kick <- struct{}{}:
+					default: // a sync is pending; it will cover this too
+					}
+					kicked = written
+				}
 			}
 			free <- b[:cap(b)]
 		}
+		close(kick)
+		<-synced
 		werr <- err
 	}()
 	var n int64
