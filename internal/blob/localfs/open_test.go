@@ -87,3 +87,32 @@ func TestOverwriteLarge(t *testing.T) {
 		t.Fatalf("tmp/ holds %d entries after Close", len(ents))
 	}
 }
+
+// TestPutSynced writes an object large enough for the background fsyncs of the PUT pipeline,
+// with fsync on.
+func TestPutSynced(t *testing.T) {
+	d, err := localfs.Open(t.TempDir(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	data := bytes.Repeat([]byte("0123456789abcdef"), (130<<20)/16+1)
+	a, err := d.Put(ctx, "b", "k", bytes.NewReader(data), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := md5.Sum(data)
+	if a.Size != int64(len(data)) || a.ETag != hex.EncodeToString(sum[:]) {
+		t.Fatalf("Put = size %d etag %s", a.Size, a.ETag)
+	}
+	o, err := d.Open(ctx, "b", "k")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer o.Close()
+	rd, _ := o.Range(0, a.Size)
+	h := md5.New()
+	if n, err := io.Copy(h, rd); err != nil || n != a.Size || !bytes.Equal(h.Sum(nil), sum[:]) {
+		t.Fatalf("read %d bytes, %v", n, err)
+	}
+}
