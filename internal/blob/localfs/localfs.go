@@ -84,7 +84,6 @@ type FS struct {
 	nosync bool
 	mu     sync.Mutex // serializes directory pruning against creation
 	bufs   sync.Pool  // of *[]byte chunkSize buffers for writeData
-	small  sync.Pool  // of *[]byte smallFile buffers for Open
 	// Large replaced files are unlinked off the request path (see commit): reapers bounds the
 	// unlinks in flight, reap tracks them for Close, seq names the links.
 	reapers chan struct{}
@@ -242,19 +241,13 @@ func trailerLen(t []byte, size int64) (int64, error) {
 // memory.
 const smallFile = 64 << 10
 
-// readSmall reads a file of size bytes (at most smallFile) whole: the attributes and a copy of
-// the data.
-func (f *FS) readSmall(file io.ReaderAt, size int64) (*meta, []byte, error) {
+// readSmall reads a file of size bytes (at most smallFile) whole, with one read into one
+// allocation: the attributes and the data (which shares that allocation).
+func readSmall(file io.ReaderAt, size int64) (*meta, []byte, error) {
 	if size < trailer {
 		return nil, nil, errors.New("localfs: file too short")
 	}
-	bp, _ := f.small.Get().(*[]byte)
-	if bp == nil {
-		b := make([]byte, smallFile)
-		bp = &b
-	}
-	defer f.small.Put(bp)
-	buf := (*bp)[:size]
+	buf := make([]byte, size)
 	if _, err := file.ReadAt(buf, 0); err != nil {
 		return nil, nil, err
 	}
@@ -267,7 +260,7 @@ func (f *FS) readSmall(file io.ReaderAt, size int64) (*meta, []byte, error) {
 	if err := json.Unmarshal(buf[dataLen:size-trailer], m); err != nil {
 		return nil, nil, err
 	}
-	return m, bytes.Clone(buf[:dataLen:dataLen]), nil
+	return m, buf[:dataLen:dataLen], nil
 }
 
 func (f *FS) sync(file *os.File) error {
@@ -582,7 +575,7 @@ func (f *FS) Open(ctx context.Context, bucket, key string) (blob.Object, error) 
 	var data []byte
 	small := sf.size <= smallFile
 	if small {
-		m, data, err = f.readSmall(sf, sf.size)
+		m, data, err = readSmall(sf, sf.size)
 	} else {
 		m, _, err = readTrailerSized(sf, sf.size)
 	}
