@@ -2,7 +2,7 @@
 //
 // # Layout
 //
-//	<root>/tmp/                          files being written (emptied at Open)
+//	<root>/tmp/                          files being written, large replaced files being unlinked (emptied at Open)
 //	<root>/b/<hex bucket>/<path>         objects
 //	<root>/u/<hex bucket>/<upload id>/   multipart uploads: "upload" (attributes) and part files
 //
