@@ -24,7 +24,8 @@
 //
 // Drivers keep memory constant in object size: bodies stream from the source to storage and from
 // storage to the client. Object.Range returns an *io.LimitedReader over an *os.File where the
-// driver is file-backed, so that net/http can use sendfile.
+// driver is file-backed, so that net/http can use sendfile; small objects (localfs: up to 64 KiB)
+// are read whole at Open and their ranges are *bytes.Reader, one read instead of several calls.
 package blob
 
 import (
