@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
+	"github.com/sluicehq/sluice/internal/uuid"
 )
 
 // Event ids say where their record is, so that LookupEvents by EventId needs no index: an id is
@@ -38,21 +39,7 @@ func encodeEventID(chain ChainID, seq uint64, rnd [6]byte) string {
 	b[9] = byte(s >> 6)
 	b[10] = byte(s<<2) | rnd[0]&0x03
 	copy(b[11:], rnd[1:])
-	return formatUUID(b)
-}
-
-func formatUUID(b [16]byte) string {
-	var out [36]byte
-	hex.Encode(out[0:8], b[0:4])
-	out[8] = '-'
-	hex.Encode(out[9:13], b[4:6])
-	out[13] = '-'
-	hex.Encode(out[14:18], b[6:8])
-	out[18] = '-'
-	hex.Encode(out[19:23], b[8:10])
-	out[23] = '-'
-	hex.Encode(out[24:], b[10:])
-	return string(out[:])
+	return uuid.Format(b)
 }
 
 var errNotOurs = errors.New("not a Sluice event id")

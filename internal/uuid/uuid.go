@@ -16,6 +16,11 @@ func New(rnd io.Reader) string {
 	}
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
+	return Format(b)
+}
+
+// Format writes 16 bytes in the 8-4-4-4-12 hexadecimal form of a UUID.
+func Format(b [16]byte) string {
 	var out [36]byte
 	hex.Encode(out[0:8], b[0:4])
 	out[8] = '-'
