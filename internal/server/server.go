@@ -15,6 +15,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -58,7 +59,10 @@ type Config struct {
 	Audit Auditor
 	// MaxBody caps bodies of non-S3 requests (default 10 MiB).
 	MaxBody int64
-	Now     func() time.Time
+	// StartWait bounds how long a request that arrives before the server is first ready (the
+	// store still opening) is held before it is answered 503 (default 30s).
+	StartWait time.Duration
+	Now       func() time.Time
 }
 
 // Server is the http.Handler of Sluice.
@@ -67,6 +71,11 @@ type Server struct {
 	verifier *sigv4.Verifier
 	ready    atomic.Bool
 	mux      *http.ServeMux
+	// started is closed, and isStarted set, the first time the server becomes ready; requests
+	// other than health and metrics wait for it.
+	started   chan struct{}
+	isStarted atomic.Bool
+	startOnce sync.Once
 }
 
 // New returns a server that is not yet ready; call SetReady once the store is open and migrated.
@@ -83,7 +92,10 @@ func New(cfg Config) *Server {
 	if cfg.Metrics == nil {
 		cfg.Metrics = NewMetrics()
 	}
-	s := &Server{cfg: cfg}
+	if cfg.StartWait == 0 {
+		cfg.StartWait = 30 * time.Second
+	}
+	s := &Server{cfg: cfg, started: make(chan struct{})}
 	s.verifier = sigv4.NewVerifier(&sigv4.Options{Now: cfg.Now, MaxBody: cfg.MaxBody})
 	s.mux = http.NewServeMux()
 	s.mux.HandleFunc("GET /_sluice/health", s.health)
@@ -95,7 +107,43 @@ func New(cfg Config) *Server {
 }
 
 // SetReady marks the server ready (true) or draining/not started (false); health follows it.
-func (s *Server) SetReady(ready bool) { s.ready.Store(ready) }
+// Requests that arrived before the first SetReady(true) are held until then; while draining,
+// requests are still served.
+func (s *Server) SetReady(ready bool) {
+	if ready {
+		s.startOnce.Do(func() {
+			s.isStarted.Store(true)
+			close(s.started)
+		})
+	}
+	s.ready.Store(ready)
+}
+
+// waitStarted holds a request that arrived while the store was still opening, so a client that
+// connects the moment the port is bound is served rather than failed. It reports false, having
+// answered 503 ServiceUnavailable (retryable for every SDK), when startup takes longer than
+// StartWait or the client goes away; such a request reached no service and is not audited, as
+// the audit log is not open yet.
+func (s *Server) waitStarted(w http.ResponseWriter, r *http.Request) bool {
+	if s.isStarted.Load() {
+		return true
+	}
+	t := time.NewTimer(s.cfg.StartWait)
+	defer t.Stop()
+	select {
+	case <-s.started:
+		return true
+	case <-r.Context().Done():
+		return false
+	case <-t.C:
+	}
+	c := &awsproto.Call{RequestID: newRequestID(), Region: s.cfg.Region, Service: guessService(r)}
+	w.Header().Set("Retry-After", "1")
+	c.Fail(w, r, awsproto.Errorf(http.StatusServiceUnavailable, "ServiceUnavailable",
+		"Sluice is starting: its store is not open yet. Retry shortly."))
+	s.cfg.Logger.Warn("request refused: still starting", "request_id", c.RequestID, "wait", s.cfg.StartWait)
+	return false
+}
 
 func (s *Server) health(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
@@ -126,6 +174,13 @@ var unsignedSTSActions = map[string]bool{"AssumeRoleWithWebIdentity": true, "Ass
 
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == "/_sluice/health" || r.URL.Path == "/_sluice/metrics" {
+		s.mux.ServeHTTP(w, r)
+		return
+	}
+	if !s.waitStarted(w, r) {
+		return
+	}
 	if strings.HasPrefix(r.URL.Path, "/_sluice/") && !isNative(r.URL.Path) {
 		s.mux.ServeHTTP(w, r)
 		return

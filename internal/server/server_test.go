@@ -174,6 +174,50 @@ func TestHealth(t *testing.T) {
 	}
 }
 
+// A request that arrives while the store is still opening is held, then served; one that waits
+// longer than StartWait is told to retry, in its service's error shape.
+func TestRequestsWaitForStart(t *testing.T) {
+	s, hs := testServer(t)
+	type result struct {
+		status int
+		body   string
+	}
+	done := make(chan result, 1)
+	go func() {
+		r, _ := http.NewRequest(http.MethodPost, hs.URL+"/", strings.NewReader("Action=GetCallerIdentity&Version=2011-06-15"))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		sign(t, r, "Action=GetCallerIdentity&Version=2011-06-15", "sts")
+		resp, err := http.DefaultClient.Do(r)
+		if err != nil {
+			done <- result{body: err.Error()}
+			return
+		}
+		data, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		done <- result{resp.StatusCode, string(data)}
+	}()
+	select {
+	case got := <-done:
+		t.Fatalf("answered before the server was ready: %d %s", got.status, got.body)
+	case <-time.After(50 * time.Millisecond):
+	}
+	s.SetReady(true)
+	if got := <-done; got.status != 200 || !strings.Contains(got.body, "<Arn>arn:aws:iam::123456789012:root</Arn>") {
+		t.Errorf("held request: %d %s", got.status, got.body)
+	}
+	s.SetReady(false) // draining still serves
+	if status, body := post(t, hs.URL, "Action=GetCallerIdentity&Version=2011-06-15", "sts", true); status != 200 {
+		t.Errorf("while draining: %d %s", status, body)
+	}
+
+	s2, hs2 := testServer(t)
+	s2.cfg.StartWait = time.Millisecond
+	status, body := post(t, hs2.URL, "Action=GetCallerIdentity&Version=2011-06-15", "sts", true)
+	if status != 503 || !strings.Contains(body, "<Code>ServiceUnavailable</Code>") || !strings.Contains(body, "starting") {
+		t.Errorf("start timed out: %d %s", status, body)
+	}
+}
+
 func TestMetricsLabelsAreBounded(t *testing.T) {
 	s, hs := testServer(t)
 	s.SetReady(true)
