@@ -13,6 +13,7 @@ type Body struct {
 	r       io.Reader
 	src     io.ReadCloser
 	chunked *chunkReader
+	ra      *readahead // nil unless the body is read ahead
 	length  int64
 }
 
@@ -21,6 +22,9 @@ func (b *Body) Read(p []byte) (int, error) { return b.r.Read(p) }
 
 // Close closes the underlying request body.
 func (b *Body) Close() error {
+	if b.ra != nil {
+		b.ra.Close()
+	}
 	if b.src != nil {
 		return b.src.Close()
 	}

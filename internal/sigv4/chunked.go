@@ -42,6 +42,7 @@ type trailerCheck struct {
 
 type chunkReader struct {
 	src      *bufio.Reader
+	ra       *readahead // reads the network for src when the body is signed and large
 	signed   bool
 	trailerS bool // trailer signature expected
 	mac      hash.Hash
@@ -103,7 +104,10 @@ func (v *Verifier) newChunkReader(r *http.Request, a *Auth, signed bool, key [32
 		c.sha = sha256.New()
 		copy(c.prev[:], a.Signature)
 	}
-	src := bodyOrEmpty(r)
+	var src io.Reader = bodyOrEmpty(r)
+	if signed {
+		src, c.ra = readaheadFor(r, src)
+	}
 	c.src = bufio.NewReaderSize(src, readBufSize)
 	return c, nil
 }

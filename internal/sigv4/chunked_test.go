@@ -32,6 +32,9 @@ var chunkedCases = []struct {
 	{name: "signed-partial-last", mode: StreamingPayload, size: 20000, chunk: 8192},
 	{name: "signed-trailer-crc32c", mode: StreamingPayloadTrailer, size: 20000, chunk: 8192, trailers: []string{"x-amz-checksum-crc32c"}},
 	{name: "signed-trailer-sha256", mode: StreamingPayloadTrailer, size: 5, chunk: 8192, trailers: []string{"x-amz-checksum-sha256"}},
+	// Over readaheadMin: the network is read on a goroutine of its own.
+	{name: "signed-readahead", mode: StreamingPayload, size: 3<<20 + 17, chunk: 64 << 10},
+	{name: "signed-readahead-trailer", mode: StreamingPayloadTrailer, size: 2 << 20, chunk: 1 << 20, trailers: []string{"x-amz-checksum-crc32"}},
 	{name: "unsigned-trailer-crc32", mode: StreamingUnsignedPayloadTrailer, size: 70000, chunk: 65536, trailers: []string{"x-amz-checksum-crc32"}},
 	{name: "unsigned-trailer-crc64nvme", mode: StreamingUnsignedPayloadTrailer, size: 3, chunk: 65536, trailers: []string{"x-amz-checksum-crc64nvme"}},
 	{name: "unsigned-trailer-sha1", mode: StreamingUnsignedPayloadTrailer, size: 100, chunk: 7, trailers: []string{"x-amz-checksum-sha1"}},

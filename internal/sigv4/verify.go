@@ -277,7 +277,9 @@ func (v *Verifier) Verify(r *http.Request, a *Auth, secret []byte) (*Body, error
 		b.length = int64(len(buffered))
 	case modeHash:
 		want, _ := hex.DecodeString(a.PayloadHash)
-		hr := &hashReader{src: bodyOrEmpty(r), h: sha256.New(), limit: r.ContentLength}
+		var src io.Reader
+		src, b.ra = readaheadFor(r, bodyOrEmpty(r))
+		hr := &hashReader{src: src, h: sha256.New(), limit: r.ContentLength}
 		copy(hr.want[:], want)
 		b.r = hr
 	case modeUnsigned:
@@ -287,7 +289,7 @@ func (v *Verifier) Verify(r *http.Request, a *Auth, secret []byte) (*Body, error
 		if err != nil {
 			return nil, err
 		}
-		b.r, b.chunked = cr, cr
+		b.r, b.chunked, b.ra = cr, cr, cr.ra
 		b.length = cr.declared
 	}
 	return b, nil

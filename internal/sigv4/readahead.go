@@ -1,0 +1,133 @@
+package sigv4
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"sync"
+)
+
+// Verifying a signed payload is bounded by SHA-256. A readahead moves the network reads of a
+// large body onto a goroutine of their own, so that they run on one core while the consumer
+// hashes what has already arrived on another: the verified body then streams at close to the
+// slower of the two instead of their sum.
+//
+// The readahead reads at most readaheadDepth buffers ahead. Its goroutine stops at the source's
+// end or error, when Close is called, or when ctx ends (the request's context ends when its
+// handler returns, so an abandoned body never leaks it).
+
+const (
+	readaheadBuf   = 256 << 10
+	readaheadDepth = 4
+	// readaheadMin is the smallest body worth a goroutine: below it, the reads are few.
+	readaheadMin = 1 << 20
+)
+
+var readaheadPool = sync.Pool{New: func() any { b := make([]byte, readaheadBuf); return &b }}
+
+type readahead struct {
+	src  io.Reader
+	ctx  context.Context
+	full chan *[]byte // filled buffers, in order; closed after the last, with err set
+	free chan *[]byte // buffers the consumer has emptied
+	stop chan struct{}
+
+	started  bool
+	stopOnce sync.Once
+	err      error // the source's final error, valid once full is closed
+
+	cur *[]byte
+	off int
+}
+
+// newReadahead returns a reader of src that reads ahead on its own goroutine, started at the
+// first Read (so that a 100-continue is only sent once the body is wanted).
+func newReadahead(ctx context.Context, src io.Reader) *readahead {
+	return &readahead{src: src, ctx: ctx,
+		full: make(chan *[]byte, readaheadDepth), free: make(chan *[]byte, readaheadDepth), stop: make(chan struct{})}
+}
+
+func (ra *readahead) run() {
+	defer close(ra.full)
+	for i := 0; ; i++ {
+		var b *[]byte
+		if i < readaheadDepth {
+			b = readaheadPool.Get().(*[]byte)
+		} else {
+			select {
+			case b = <-ra.free:
+			case <-ra.stop:
+				return
+			case <-ra.ctx.Done():
+				ra.err = ra.ctx.Err()
+				return
+			}
+		}
+		buf := (*b)[:cap(*b)]
+		n, err := 0, error(nil)
+		for n == 0 && err == nil {
+			n, err = ra.src.Read(buf)
+		}
+		if n > 0 {
+			*b = buf[:n]
+			select {
+			case ra.full <- b:
+			case <-ra.stop:
+				readaheadPool.Put(b)
+				return
+			case <-ra.ctx.Done():
+				readaheadPool.Put(b)
+				ra.err = ra.ctx.Err()
+				return
+			}
+		} else {
+			readaheadPool.Put(b)
+		}
+		if err != nil {
+			ra.err = err
+			return
+		}
+	}
+}
+
+// Read implements io.Reader.
+func (ra *readahead) Read(p []byte) (int, error) {
+	if !ra.started {
+		ra.started = true
+		go ra.run()
+	}
+	if len(p) == 0 {
+		return 0, nil
+	}
+	if ra.cur == nil {
+		b, ok := <-ra.full
+		if !ok {
+			return 0, ra.err
+		}
+		ra.cur, ra.off = b, 0
+	}
+	n := copy(p, (*ra.cur)[ra.off:])
+	ra.off += n
+	if ra.off == len(*ra.cur) {
+		select {
+		case ra.free <- ra.cur:
+		default: // the goroutine has ended; the buffer goes to the pool with the others
+			readaheadPool.Put(ra.cur)
+		}
+		ra.cur = nil
+	}
+	return n, nil
+}
+
+// Close stops the goroutine. It does not wait: the goroutine may be inside one read of the
+// source, which ends when the source is closed or the request's context ends.
+func (ra *readahead) Close() { ra.stopOnce.Do(func() { close(ra.stop) }) }
+
+// readaheadFor wraps src in a readahead when the body is large or of unknown length.
+func readaheadFor(r *http.Request, src io.Reader) (io.Reader, *readahead) {
+	if r.ContentLength >= 0 && r.ContentLength < readaheadMin {
+		return src, nil
+	}
+	ra := newReadahead(r.Context(), src)
+	return ra, ra
+}
