@@ -266,7 +266,9 @@ func Start(ctx context.Context, cfg Config) (*Daemon, error) {
 	if dsn == "" {
 		dsn = filepath.Join(cfg.DataDir, "sluice.db")
 	}
-	d.Store, err = storeopen.Open(ctx, dsn, &store.Options{Logger: cfg.Logger})
+	// Exclusive: a second Sluice serving the same SQLite file is refused (replicas share
+	// PostgreSQL), which lets the store answer hot reads from memory.
+	d.Store, err = storeopen.Open(ctx, dsn, &store.Options{Logger: cfg.Logger, Exclusive: true})
 	if err != nil {
 		d.http.Close()
 		return nil, fmt.Errorf("store: %w", err)

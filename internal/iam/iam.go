@@ -294,7 +294,9 @@ func (s *Service) update(ctx context.Context, fn func(tx store.Tx) error) error 
 
 // generation returns the current IAM generation (0 before any mutation).
 func (s *Service) generation(ctx context.Context) (int64, error) {
-	rec, err := s.st.Get(ctx, nsMeta, genKey)
+	// Read on every authorization: from memory when the store sees all writes (SQLite serving
+	// alone), from the database when replicas share it.
+	rec, err := store.GetCached(ctx, s.st, nsMeta, genKey)
 	if isNotFound(err) {
 		return 0, nil
 	}

@@ -73,6 +73,11 @@ type Store interface {
 type Options struct {
 	Logger *slog.Logger     // default: discard
 	Now    func() time.Time // default: time.Now
+	// Exclusive says this process will be the only one writing the database (a serving
+	// daemon). A driver that can make sure of it does (SQLite locks <file>.lock, and Open fails
+	// while another process holds it) and then answers GetCached from memory. PostgreSQL, which
+	// replicas share, ignores it.
+	Exclusive bool
 }
 
 // WithDefaults returns a copy of o (which may be nil) with every empty field filled in.

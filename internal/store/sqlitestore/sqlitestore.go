@@ -33,6 +33,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -58,6 +59,8 @@ type Store struct {
 	r         *sql.DB // readers, query_only
 	policy    backoff.Policy
 	writes    map[string]*sql.Stmt // the write statements, prepared once on w, by query
+	lock      *os.File             // <path>.lock, held while open with Options.Exclusive
+	cache     cache                // GetCached, while lock is held
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -91,8 +94,14 @@ func Open(ctx context.Context, path string, opts *store.Options) (*Store, error)
 		return nil, store.E("open", store.Invalid, "", "", err)
 	}
 	s := &Store{opts: opts.WithDefaults(), path: abs, policy: backoff.Default()}
+	if s.opts.Exclusive {
+		if s.lock, err = lockFile(abs + ".lock"); err != nil {
+			return nil, err
+		}
+	}
 	s.w, err = sql.Open("sqlite", dsn(abs, true))
 	if err != nil {
+		s.Close()
 		return nil, store.E("open", store.Internal, "", "", err)
 	}
 	s.w.SetMaxOpenConns(1)
@@ -101,7 +110,7 @@ func Open(ctx context.Context, path string, opts *store.Options) (*Store, error)
 	s.w.SetConnMaxLifetime(0)
 	s.r, err = sql.Open("sqlite", dsn(abs, false))
 	if err != nil {
-		s.w.Close()
+		s.Close()
 		return nil, store.E("open", store.Internal, "", "", err)
 	}
 	n := max(4, runtime.GOMAXPROCS(0))
@@ -196,7 +205,16 @@ func (s *Store) Close() error {
 		for _, st := range s.writes {
 			st.Close()
 		}
-		s.closeErr = errors.Join(s.r.Close(), s.w.Close())
+		var errs []error
+		for _, db := range []*sql.DB{s.r, s.w} {
+			if db != nil {
+				errs = append(errs, db.Close())
+			}
+		}
+		if s.lock != nil {
+			errs = append(errs, s.lock.Close()) // releases the lock
+		}
+		s.closeErr = errors.Join(errs...)
 	})
 	return s.closeErr
 }
@@ -365,6 +383,9 @@ func (s *Store) attempt(ctx context.Context, fn func(tx store.Tx) error) error {
 		return translate(ctx, "commit", "", "", err)
 	}
 	committed = true
+	if s.lock != nil && (len(t.touched) > 0 || t.touchedAll) {
+		s.cache.committed(t.touched, t.touchedAll)
+	}
 	return nil
 }
 
@@ -372,6 +393,15 @@ type tx struct {
 	s    *Store
 	tx   *sql.Tx
 	done bool
+	// What the transaction wrote, for the cache (kept only while the store holds its lock).
+	touched    []string
+	touchedAll bool
+}
+
+func (t *tx) touch(ns, key string) {
+	if t.s.lock != nil {
+		t.touched = append(t.touched, cacheKey(ns, key))
+	}
 }
 
 var _ store.Tx = (*tx)(nil)
@@ -405,6 +435,7 @@ func (t *tx) write(ctx context.Context, op, ns, key string, value []byte, noRow 
 	if err := t.check(ctx, op, ns, key); err != nil {
 		return store.Record{}, err
 	}
+	t.touch(ns, key)
 	r := store.Record{Namespace: ns, Key: key, Value: nonNil(value), Updated: store.Stamp(t.s.opts.Now())}
 	args = append([]any{ns, key, r.Value, r.Updated.UnixMicro()}, args...)
 	var row *sql.Row
@@ -467,6 +498,7 @@ func (t *tx) Delete(ctx context.Context, ns, key string) error {
 	if err := t.check(ctx, "delete", ns, key); err != nil {
 		return err
 	}
+	t.touch(ns, key)
 	res, err := t.tx.ExecContext(ctx, `DELETE FROM records WHERE namespace = ? AND key = ?`, ns, key)
 	if err != nil {
 		return translate(ctx, "delete", ns, key, err)
@@ -488,6 +520,7 @@ func (t *tx) DeletePrefix(ctx context.Context, ns, prefix string) (int, error) {
 	if err := t.check(ctx, "delete-prefix", ns, ""); err != nil {
 		return 0, err
 	}
+	t.touchedAll = true
 	query := `DELETE FROM records WHERE namespace = ? AND key >= ?`
 	args := []any{ns, prefix}
 	if end, ok := keyrange.PrefixEnd(prefix); ok {

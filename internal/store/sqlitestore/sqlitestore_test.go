@@ -3,6 +3,7 @@ package sqlitestore_test
 import (
 	"context"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
@@ -26,6 +27,33 @@ func open(t *testing.T) store.Store {
 }
 
 func TestConformance(t *testing.T) { storetest.Run(t, open) }
+
+// TestConformanceExclusive: holding the lock, the store answers GetCached from memory.
+func TestConformanceExclusive(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) store.Store {
+		return openAt(t, filepath.Join(t.TempDir(), "sluice.db"), &store.Options{Exclusive: true})
+	})
+}
+
+// TestExclusiveLock: a second serving Open of the same file fails, saying why, until the first
+// closes; Opens that do not ask for the lock (sluice audit reading the log) still work.
+func TestExclusiveLock(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "sluice.db")
+	first := openAt(t, path, &store.Options{Exclusive: true})
+	_, err := sqlitestore.Open(ctx, path, &store.Options{Exclusive: true})
+	if store.KindOf(err) != store.Busy || !strings.Contains(err.Error(), "another process is serving") {
+		t.Fatalf("second exclusive Open = %v", err)
+	}
+	reader := openAt(t, path, nil)
+	if err := reader.Ping(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := first.Close(); err != nil {
+		t.Fatal(err)
+	}
+	openAt(t, path, &store.Options{Exclusive: true})
+}
 
 func TestClock(t *testing.T) {
 	storetest.RunClock(t, func(t *testing.T, o *store.Options) store.Store {

@@ -21,6 +21,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -56,6 +57,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"InvalidNames", testInvalidNames},
 		{"ContextCancellation", testContextCancellation},
 		{"PingAndSchema", testPingAndSchema},
+		{"GetCached", testGetCached},
+		{"GetCachedConcurrent", testGetCachedConcurrent},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -950,4 +953,100 @@ func testPingAndSchema(t *testing.T, s store.Store) {
 	if err != nil || v < 1 {
 		t.Errorf("SchemaVersion = %d, %v; want ≥ 1", v, err)
 	}
+}
+
+// testGetCached: store.GetCached answers exactly what Get answers after every kind of write,
+// committed or rolled back (a store that caches must drop what its commits change).
+func testGetCached(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	check := func(what string) {
+		t.Helper()
+		for _, key := range []string{"gen", "other", "p/1", "p/2"} {
+			want, werr := s.Get(ctx, ns, key)
+			for range 2 { // the second read may come from memory
+				got, err := store.GetCached(ctx, s, ns, key)
+				if store.KindOf(err) != store.KindOf(werr) {
+					t.Fatalf("%s: GetCached(%s) error %v, Get error %v", what, key, err, werr)
+				}
+				if diff := cmp.Diff(want, got, ignoreUpdated); diff != "" {
+					t.Fatalf("%s: GetCached(%s) differs from Get (-Get +GetCached):\n%s", what, key, diff)
+				}
+			}
+		}
+	}
+	check("empty")
+	put(t, s, ns, "gen", "1", "p/1", "x", "p/2", "y")
+	check("created")
+	put(t, s, ns, "gen", "2")
+	check("replaced")
+	update(t, s, func(tx store.Tx) error {
+		rec, err := tx.Get(ctx, ns, "gen")
+		if err != nil {
+			return err
+		}
+		_, err = tx.PutIfVersion(ctx, ns, "gen", []byte("3"), rec.Version)
+		return err
+	})
+	check("put-if-version")
+	errFn := errors.New("roll back")
+	if err := s.Update(ctx, func(tx store.Tx) error {
+		if _, err := tx.Put(ctx, ns, "gen", []byte("rolled back")); err != nil {
+			return err
+		}
+		return errFn
+	}); !errors.Is(err, errFn) {
+		t.Fatal(err)
+	}
+	check("rolled back")
+	update(t, s, func(tx store.Tx) error { return tx.Delete(ctx, ns, "gen") })
+	check("deleted")
+	update(t, s, func(tx store.Tx) error { _, err := tx.DeletePrefix(ctx, ns, "p/"); return err })
+	check("prefix deleted")
+	update(t, s, func(tx store.Tx) error { _, err := tx.Create(ctx, ns, "gen", []byte("again")); return err })
+	check("recreated")
+}
+
+// testGetCachedConcurrent: while a key is being rewritten, GetCached never returns a version
+// older than one committed before the read began.
+func testGetCachedConcurrent(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	put(t, s, ns, "gen", "0")
+	var committed atomic.Int64
+	committed.Store(1)
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		defer close(done)
+		for range 200 {
+			var v int64
+			update(t, s, func(tx store.Tx) error {
+				r, err := tx.Put(ctx, ns, "gen", []byte("x"))
+				v = r.Version
+				return err
+			})
+			committed.Store(v)
+		}
+	})
+	for range 4 {
+		wg.Go(func() {
+			for {
+				select {
+				case <-done:
+					return
+				default:
+				}
+				floor := committed.Load()
+				r, err := store.GetCached(ctx, s, ns, "gen")
+				if err != nil {
+					t.Errorf("GetCached: %v", err)
+					return
+				}
+				if r.Version < floor {
+					t.Errorf("GetCached returned version %d after version %d was committed", r.Version, floor)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
 }
