@@ -1,14 +1,17 @@
 package oidclogin
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"time"
 
 	"github.com/sluicehq/sluice/internal/atomicfile"
+	"github.com/sluicehq/sluice/internal/filelock"
 	"github.com/sluicehq/sluice/internal/secret"
 )
 
@@ -39,6 +42,36 @@ func CachePath(dir string, cfg Config) string {
 }
 
 func (c *Client) path() string { return CachePath(c.o.CacheDir, c.cfg) }
+
+// fresh reports whether e holds credentials valid beyond the margin.
+func (c *Client) fresh(e *entry) bool {
+	return e != nil && e.AccessKeyID != "" && e.Expiration.After(c.o.Now().Add(c.o.Margin))
+}
+
+// lockCache takes the configuration's cache lock (<cache file>.lock), waiting for another
+// process's login to finish; it fails only when ctx ends first. Without a cache, or when the
+// lock cannot be had (no flock, an unwritable directory), it logs and goes on unlocked: the
+// cache is an optimisation, never a reason to fail a login.
+func (c *Client) lockCache(ctx context.Context) (unlock func(), err error) {
+	if c.o.CacheDir == "" {
+		return func() {}, nil
+	}
+	if err := os.MkdirAll(c.o.CacheDir, 0o700); err != nil {
+		c.o.Logger.Warn("cannot create the cache directory", "dir", c.o.CacheDir, "err", err)
+		return func() {}, nil
+	}
+	f, err := filelock.Lock(ctx, c.path()+".lock", 200*time.Millisecond)
+	switch {
+	case err == nil:
+		return func() { f.Close() }, nil
+	case ctx.Err() != nil:
+		return nil, &Error{Kind: Unavailable, Msg: "gave up waiting for another login of the same role to finish", Err: err}
+	}
+	if !errors.Is(err, filelock.ErrUnsupported) {
+		c.o.Logger.Warn("cannot lock the cache; going on without", "path", c.path()+".lock", "err", err)
+	}
+	return func() {}, nil
+}
 
 // load returns the cached entry, or nil when there is none, it is unreadable, for another
 // configuration, or readable by others.

@@ -250,8 +250,19 @@ func DefaultCacheDir() (string, error) {
 func (c *Client) Credentials(ctx context.Context) (*Credentials, error) {
 	log := c.o.Logger.With("issuer", c.cfg.Issuer, "role", c.cfg.RoleARN)
 	e := c.load()
-	if e != nil && e.AccessKeyID != "" && e.Expiration.After(c.o.Now().Add(c.o.Margin)) {
+	if c.fresh(e) {
 		log.Debug("cached credentials reused", "expiration", e.Expiration)
+		return e.credentials(), nil
+	}
+	// Tools call credential_process from several threads or processes at once: one of them
+	// refreshes or signs in while the others wait, then they all take what it cached.
+	if unlock, err := c.lockCache(ctx); err != nil {
+		return nil, err
+	} else {
+		defer unlock()
+	}
+	if e = c.load(); c.fresh(e) {
+		log.Debug("credentials cached by a concurrent login reused", "expiration", e.Expiration)
 		return e.credentials(), nil
 	}
 	var tok *tokenResponse

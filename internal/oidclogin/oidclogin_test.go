@@ -21,6 +21,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/sluicehq/sluice/internal/filelock"
 	"github.com/sluicehq/sluice/internal/oidc"
 	"github.com/sluicehq/sluice/internal/oidc/oidctest"
 )
@@ -307,6 +308,48 @@ func TestCache(t *testing.T) {
 		if s != "" && strings.Contains(e.logs.String(), s) {
 			t.Errorf("the logs hold a secret %q:\n%s", s, e.logs)
 		}
+	}
+}
+
+// TestCacheLock: while another process holds the cache lock (it is signing in or refreshing),
+// a login waits for it and then takes the credentials it cached, asking the issuer nothing.
+func TestCacheLock(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	e.script = []string{"approve:alice:eng"}
+	if _, err := e.client(t, e.dir).Credentials(ctx); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.add(55 * time.Minute) // within the margin: the cached credentials are not used as they are
+	before := e.is.Requests()
+	c := e.client(t, e.dir)
+	held, err := filelock.TryLock(c.path() + ".lock")
+	if err != nil {
+		t.Fatal(err)
+	}
+	type result struct {
+		creds *Credentials
+		err   error
+	}
+	done := make(chan result, 1)
+	go func() {
+		creds, err := c.Credentials(ctx)
+		done <- result{creds, err}
+	}()
+	select {
+	case r := <-done:
+		t.Fatalf("login did not wait for the lock: %+v", r)
+	case <-time.After(300 * time.Millisecond):
+	}
+	// The other process finishes its login.
+	c.save(&entry{AccessKeyID: "ASIAOTHERPROCESS", SecretAccessKey: "s", SessionToken: "t", Expiration: e.clock.now().Add(time.Hour)})
+	held.Close()
+	r := <-done
+	if r.err != nil || r.creds.AccessKeyID != "ASIAOTHERPROCESS" {
+		t.Fatalf("after the lock: %+v", r)
+	}
+	if after := e.is.Requests(); after != before {
+		t.Errorf("the waiting login asked the issuer: %+v → %+v", before, after)
 	}
 }
 

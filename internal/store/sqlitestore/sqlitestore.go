@@ -42,6 +42,7 @@ import (
 
 	"modernc.org/sqlite"
 
+	"github.com/sluicehq/sluice/internal/filelock"
 	"github.com/sluicehq/sluice/internal/store"
 	"github.com/sluicehq/sluice/internal/store/internal/backoff"
 	"github.com/sluicehq/sluice/internal/store/internal/keyrange"
@@ -95,8 +96,15 @@ func Open(ctx context.Context, path string, opts *store.Options) (*Store, error)
 	}
 	s := &Store{opts: opts.WithDefaults(), path: abs, policy: backoff.Default()}
 	if s.opts.Exclusive {
-		if s.lock, err = lockFile(abs + ".lock"); err != nil {
-			return nil, err
+		// Where the system has no flock the store stays shared and GetCached reads the database.
+		s.lock, err = filelock.TryLock(abs + ".lock")
+		switch {
+		case errors.Is(err, filelock.ErrLocked):
+			return nil, &store.Error{Op: "open", Kind: store.Busy, Msg: "sqlite: another process is serving this database (it holds " + abs +
+				".lock); stop it first, or use PostgreSQL (--store postgres://…) to run several replicas"}
+		case errors.Is(err, filelock.ErrUnsupported):
+		case err != nil:
+			return nil, store.E("open", store.Internal, "", "", err)
 		}
 	}
 	s.w, err = sql.Open("sqlite", dsn(abs, true))
