@@ -79,6 +79,11 @@ func TestS3SubresourcesCLI(t *testing.T) {
 		awsJSON("s3api", "get-public-access-block", "--bucket", b)); diff != "" {
 		t.Errorf("get-public-access-block (-want +got):\n%s", diff)
 	}
+	// Enforced, not only stored: a public policy and a public-read upload are refused.
+	fails("AccessDenied", "s3api", "put-bucket-policy", "--bucket", b, "--policy",
+		`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::confs/*"}]}`)
+	fails("AccessDenied", "s3api", "put-object", "--bucket", b, "--key", "x", "--acl", "public-read")
+	aws("s3api", "put-object", "--bucket", b, "--key", "x")
 
 	if got := awsJSON("s3api", "list-bucket-metrics-configurations", "--bucket", b); !cmp.Equal(got, map[string]any{"IsTruncated": false}) {
 		t.Errorf("list-bucket-metrics-configurations = %v", got)

@@ -150,6 +150,17 @@ func (p *pattern) isAll() bool {
 	return len(p.toks) == 1 && p.toks[0].kind == tStar && !p.toks[0].restricted
 }
 
+// hasWildcard reports whether p can match more than one string: it holds a wildcard or a
+// policy variable.
+func (p *pattern) hasWildcard() bool {
+	for _, t := range p.toks {
+		if t.kind != tLit {
+			return true
+		}
+	}
+	return false
+}
+
 // match reports whether s matches p, resolving variables from c. A variable
 // whose key is absent and has no default makes the pattern match nothing.
 func (p *pattern) match(s string, c *Context) bool {

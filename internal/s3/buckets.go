@@ -151,13 +151,17 @@ func (s *Service) putBucketPolicy(q *req) error {
 	if len(doc) > maxBucketPolicy {
 		return errorf(http.StatusBadRequest, "PolicyTooLarge", "Policy exceeds the maximum allowed document size.")
 	}
-	if _, err := policy.Parse(doc, policy.Resource); err != nil {
+	pol, err := policy.Parse(doc, policy.Resource)
+	if err != nil {
 		var pe *policy.Error
 		msg := "Policies must be valid JSON and the first byte must be '{'"
 		if errors.As(err, &pe) {
 			msg = pe.Message
 		}
 		return errorf(http.StatusBadRequest, "MalformedPolicy", "%s", msg)
+	}
+	if err := blockedPolicy(q, pol); err != nil {
+		return err
 	}
 	if err := s.updateBucket(q, func(b *bucketRecord) { b.Policy = string(doc) }); err != nil {
 		return err

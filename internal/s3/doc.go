@@ -55,7 +55,7 @@
 //
 // The bucket sub-resources clients set and probe are kept in the bucket record, as the XML
 // document GET returns (validated on PUT, re-encoded in AWS's shape), and go with the bucket.
-// Sluice stores them; it acts on none:
+// Sluice stores them and acts on none but the public access block (publicaccess.go):
 //
 //   - tagging: AWS's tag rules (≤ 50 tags, keys 1..128 and values ≤ 256 characters of letters,
 //     digits, spaces and _ . : / = + - @, no duplicate or "aws:" keys → InvalidTag); tags are not
@@ -64,7 +64,7 @@
 //     How the blob storage encrypts bytes at rest (disk encryption, the upstream bucket's own
 //     settings) is the operator's business; the stored configuration changes nothing;
 //   - cors (no preflight is answered), lifecycle (no expiry or transition runs), ownership
-//     controls, public access block (not enforced: bucket policies decide, as configured);
+//     controls;
 //   - versioning: Suspended is stored and returned. Sluice buckets are unversioned (every object
 //     is its one version "null", which is what a suspended bucket shows), so Enabled and MFA
 //     delete are NotImplemented;

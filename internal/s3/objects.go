@@ -274,10 +274,8 @@ func (s *Service) openSource(q *req) (blob.Object, error) {
 	if err != nil {
 		return nil, err
 	}
-	if rec != nil && rec.Policy != "" {
-		if src.pol, err = parseStoredPolicy(rec.Policy); err != nil {
-			return nil, err
-		}
+	if src.pol, err = resourcePolicy(rec, q.principal()); err != nil {
+		return nil, err
 	}
 	// Opened before authorization, so that the source's tags are s3:ExistingObjectTag keys.
 	src.rec = rec

@@ -168,11 +168,8 @@ func (s *Service) serve(q *req, rt *routeEntry) error {
 		}
 		if rec != nil {
 			q.rec = rec
-			if rec.Policy != "" {
-				q.pol, err = policy.Parse([]byte(rec.Policy), policy.Resource)
-				if err != nil {
-					return err // stored policies were parsed on the way in
-				}
+			if q.pol, err = resourcePolicy(rec, q.principal()); err != nil {
+				return err // stored policies were parsed on the way in
 			}
 		}
 	}
@@ -220,6 +217,9 @@ func (s *Service) serve(q *req, rt *routeEntry) error {
 	}
 	if rt.level != levelService && q.rec == nil && rt.op != "CreateBucket" {
 		return noSuchBucket(q.bucket)
+	}
+	if err := blockedACL(q, rt.op); err != nil {
+		return err
 	}
 	return rt.fn(s, q)
 }

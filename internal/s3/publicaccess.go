@@ -1,0 +1,94 @@
+package s3
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/sluicehq/sluice/internal/identity"
+	"github.com/sluicehq/sluice/internal/policy"
+)
+
+// Block Public Access, per bucket (PutPublicAccessBlock), enforced as S3 does:
+//
+//   - BlockPublicPolicy: PutBucketPolicy of a public policy (policy.Policy.Public) is refused.
+//   - RestrictPublicBuckets: while the bucket's policy is public, it grants nothing to anonymous
+//     callers (every other Sluice principal is of the bucket owner's account, which S3 still
+//     lets the policy serve).
+//   - BlockPublicAcls: an upload or bucket creation asking for a public canned ACL
+//     (x-amz-acl public-read, public-read-write, authenticated-read) or granting to the AllUsers
+//     or AuthenticatedUsers groups is refused.
+//   - IgnorePublicAcls: Sluice enforces no ACL, public or not; accepted and stored.
+
+// publicAccessBlock returns the bucket's settings; all false when none are stored.
+func (b *bucketRecord) publicAccessBlock() publicAccessBlockDoc {
+	var d publicAccessBlockDoc
+	if b == nil {
+		return d
+	}
+	if doc, ok := b.Configs["publicAccessBlock"]; ok {
+		if p, err := parsePublicAccessBlock([]byte(doc)); err == nil {
+			d = *p
+		}
+	}
+	return d
+}
+
+func on(b *bool) bool { return b != nil && *b }
+
+// resourcePolicy parses the bucket's policy as it applies to p: none when RestrictPublicBuckets
+// keeps a public policy from serving an anonymous caller.
+func resourcePolicy(b *bucketRecord, p *identity.Principal) (*policy.Policy, error) {
+	if b == nil || b.Policy == "" {
+		return nil, nil
+	}
+	pol, err := parseStoredPolicy(b.Policy)
+	if err != nil {
+		return nil, err
+	}
+	if p.Type == identity.Anonymous && on(b.publicAccessBlock().RestrictPublicBuckets) && pol.Public() {
+		return nil, nil
+	}
+	return pol, nil
+}
+
+// blockedPolicy refuses a public policy on a bucket that blocks them.
+func blockedPolicy(q *req, pol *policy.Policy) error {
+	if !on(q.rec.publicAccessBlock().BlockPublicPolicy) || !pol.Public() {
+		return nil
+	}
+	return errorf(http.StatusForbidden, "AccessDenied",
+		"User: %s is not authorized to perform: s3:PutBucketPolicy on resource: \"%s\" because public policies are blocked by the BlockPublicPolicy block public access setting.",
+		q.principal().ARN, bucketARN(q.bucket))
+}
+
+const (
+	allUsersURI  = "http://acs.amazonaws.com/groups/global/AllUsers"
+	authUsersURI = "http://acs.amazonaws.com/groups/global/AuthenticatedUsers"
+)
+
+// publicACLRequested reports whether the request's headers ask for a public ACL.
+func publicACLRequested(h http.Header) bool {
+	switch strings.ToLower(strings.TrimSpace(h.Get("x-amz-acl"))) {
+	case "public-read", "public-read-write", "authenticated-read":
+		return true
+	}
+	for _, name := range []string{"x-amz-grant-read", "x-amz-grant-write", "x-amz-grant-read-acp", "x-amz-grant-write-acp", "x-amz-grant-full-control"} {
+		if v := h.Get(name); strings.Contains(v, allUsersURI) || strings.Contains(v, authUsersURI) {
+			return true
+		}
+	}
+	return false
+}
+
+// blockedACL refuses an upload asking for a public ACL on a bucket that blocks them.
+func blockedACL(q *req, op string) error {
+	switch op {
+	case "PutObject", "CopyObject", "CreateMultipartUpload":
+	default:
+		return nil
+	}
+	if !on(q.rec.publicAccessBlock().BlockPublicAcls) || !publicACLRequested(q.r.Header) {
+		return nil
+	}
+	return errorf(http.StatusForbidden, "AccessDenied", "Access Denied: the bucket's BlockPublicAcls setting refuses public ACLs")
+}
