@@ -222,6 +222,17 @@ type ReadError struct{ Err error }
 func (e *ReadError) Error() string { return "blob: reading source: " + e.Err.Error() }
 func (e *ReadError) Unwrap() error { return e.Err }
 
+// A DigestSource is a Put or PutPart source that carries an MD5 its bytes must match (S3's
+// Content-MD5). A driver that hashes the bytes with MD5 anyway, for the ETag, spares the source
+// a second pass over them: it calls TakeMD5 before reading (true means the source has an MD5
+// and leaves checking it to the driver) and then, after the last byte and before anything
+// becomes visible, CheckMD5 with its own sum, failing the call with the returned error wrapped
+// in a ReadError, as for an error from Read. Drivers that do not hash leave the source to check.
+type DigestSource interface {
+	TakeMD5() bool
+	CheckMD5(sum []byte) error
+}
+
 // MultipartETag returns the ETag of an object assembled from parts with the given binary MD5
 // sums: hex(MD5(concat(sums))) + "-" + len(sums).
 func MultipartETag(sums [][]byte) string {

@@ -172,8 +172,10 @@ func (v *verifier) finish() error {
 	if v.n != v.declared {
 		return errorf(http.StatusBadRequest, "IncompleteBody", "You did not provide the number of bytes specified by the Content-Length HTTP header.")
 	}
-	if v.md5 != nil && !bytes.Equal(v.md5.Sum(nil), v.wantMD5) {
-		return errorf(http.StatusBadRequest, "BadDigest", "The Content-MD5 you specified did not match what we received.")
+	if v.md5 != nil {
+		if err := v.CheckMD5(v.md5.Sum(nil)); err != nil {
+			return err
+		}
 	}
 	if v.sum != nil {
 		if base64.StdEncoding.EncodeToString(v.sum.Sum(nil)) != v.wantSum {
@@ -189,6 +191,24 @@ func (v *verifier) finish() error {
 		}
 	}
 	return io.EOF
+}
+
+// TakeMD5 implements blob.DigestSource: the driver, which hashes the bytes for the ETag, checks
+// Content-MD5 instead of the verifier hashing them a second time.
+func (v *verifier) TakeMD5() bool {
+	if v.wantMD5 == nil {
+		return false
+	}
+	v.md5 = nil
+	return true
+}
+
+// CheckMD5 implements blob.DigestSource.
+func (v *verifier) CheckMD5(sum []byte) error {
+	if !bytes.Equal(sum, v.wantMD5) {
+		return errorf(http.StatusBadRequest, "BadDigest", "The Content-MD5 you specified did not match what we received.")
+	}
+	return nil
 }
 
 func (v *verifier) record(alg, val string) {

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"strings"
 	"sync"
@@ -41,6 +42,7 @@ func Run(t *testing.T, open func(t *testing.T) blob.Driver, opts *Options) {
 	t.Run("Keys", func(t *testing.T) { testKeys(t, open(t), maxKey) })
 	t.Run("OverwriteDelete", func(t *testing.T) { testOverwriteDelete(t, open(t)) })
 	t.Run("FailedPut", func(t *testing.T) { testFailedPut(t, open(t)) })
+	t.Run("DigestSource", func(t *testing.T) { testDigestSource(t, open(t)) })
 	t.Run("Range", func(t *testing.T) { testRange(t, open(t)) })
 	t.Run("List", func(t *testing.T) { testList(t, open(t)) })
 	t.Run("Multipart", func(t *testing.T) { testMultipart(t, open(t), partSize) })
@@ -273,6 +275,77 @@ func testFailedPut(t *testing.T, d blob.Driver) {
 	if len(l) != 1 {
 		t.Errorf("List after failed puts = %+v", l)
 	}
+}
+
+// digestSource is a blob.DigestSource: it checks its MD5 itself at EOF unless the driver took
+// the check.
+type digestSource struct {
+	r       io.Reader
+	h       hash.Hash
+	want    []byte
+	taken   bool
+	checked bool // CheckMD5 was called
+}
+
+func (s *digestSource) TakeMD5() bool { s.taken = true; return true }
+
+func (s *digestSource) CheckMD5(sum []byte) error {
+	s.checked = true
+	if !bytes.Equal(sum, s.want) {
+		return errBadDigest
+	}
+	return nil
+}
+
+func (s *digestSource) Read(p []byte) (int, error) {
+	n, err := s.r.Read(p)
+	s.h.Write(p[:n])
+	if err == io.EOF && !s.taken {
+		if cerr := s.CheckMD5(s.h.Sum(nil)); cerr != nil {
+			return n, cerr
+		}
+	}
+	return n, err
+}
+
+// testDigestSource: an MD5 the bytes must match is checked, by the driver or by the source,
+// before anything is visible; a mismatch fails like a read error and leaves the old object.
+func testDigestSource(t *testing.T, d blob.Driver) {
+	put(t, d, "bkt", "k", []byte("old"), nil)
+	data := bytes.Repeat([]byte("digest "), 50<<10)
+	good := md5.Sum(data)
+	src := func(want []byte) *digestSource {
+		return &digestSource{r: bytes.NewReader(data), h: md5.New(), want: want}
+	}
+	bad := src(make([]byte, md5.Size))
+	_, err := d.Put(ctx, "bkt", "k", bad, nil)
+	var re *blob.ReadError
+	if !errors.Is(err, errBadDigest) || !errors.As(err, &re) {
+		t.Errorf("Put with a wrong MD5 = %v, want a *blob.ReadError holding the source's error", err)
+	}
+	if !bad.checked {
+		t.Error("the MD5 was never checked")
+	}
+	if body, _ := read(t, d, "bkt", "k"); string(body) != "old" {
+		t.Errorf("after a digest mismatch the body is %d bytes", len(body))
+	}
+	ok := src(good[:])
+	a, err := d.Put(ctx, "bkt", "k", ok, nil)
+	if err != nil || !ok.checked || a.ETag != md5hex(data) {
+		t.Fatalf("Put with the right MD5 = %+v, %v (checked %v)", a, err, ok.checked)
+	}
+	if _, err := d.PutPart(ctx, "bkt", "k", mustUpload(t, d), 1, src(make([]byte, md5.Size)), int64(len(data))); !errors.Is(err, errBadDigest) {
+		t.Errorf("PutPart with a wrong MD5 = %v", err)
+	}
+}
+
+func mustUpload(t *testing.T, d blob.Driver) string {
+	t.Helper()
+	id, err := d.CreateUpload(ctx, "bkt", "k", &blob.Attrs{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
 }
 
 func testRange(t *testing.T, d blob.Driver) {

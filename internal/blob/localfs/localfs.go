@@ -372,6 +372,8 @@ func (f *FS) writeData(src io.Reader) (*os.File, int64, []byte, error) {
 	if err != nil {
 		return nil, 0, nil, err
 	}
+	ds, _ := src.(blob.DigestSource)
+	checkMD5 := ds != nil && ds.TakeMD5()
 	h := md5.New()
 	free := make(chan []byte, chunks)
 	toHash := make(chan []byte, chunks)
@@ -455,15 +457,21 @@ func (f *FS) writeData(src io.Reader) (*os.File, int64, []byte, error) {
 	}
 	close(toHash)
 	err = <-werr // the writer is done only after the hasher
-	if rerr != io.EOF {
+	sum := h.Sum(nil)
+	switch {
+	case rerr != io.EOF:
 		err = &blob.ReadError{Err: rerr}
+	case err == nil && checkMD5:
+		if cerr := ds.CheckMD5(sum); cerr != nil {
+			err = &blob.ReadError{Err: cerr}
+		}
 	}
 	if err != nil {
 		tmp.Close()
 		os.Remove(tmp.Name())
 		return nil, 0, nil, err
 	}
-	return tmp, n, h.Sum(nil), nil
+	return tmp, n, sum, nil
 }
 
 func wrap(op, bucket, key string, err error) error {
