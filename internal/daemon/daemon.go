@@ -301,9 +301,8 @@ func Start(ctx context.Context, cfg Config) (*Daemon, error) {
 			name = name[strings.LastIndexByte(name, '/')+1:]
 			doc := `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"*","Condition":{"DateLessThan":{"aws:TokenIssueTime":"` +
 				before.UTC().Format(time.RFC3339) + `"}}}]}`
-			_, err := d.IAMSlot.Service().PutRolePolicy(ctx, identity.NewRoot(cfg.Account, ""),
+			return d.IAMSlot.Service().PutServiceRolePolicy(ctx, lfServiceName,
 				&iam.PutPolicyInput{RoleName: name, PolicyName: "AWSRevokeOlderSessions", PolicyDocument: doc})
-			return err
 		},
 		Authorize: func(ctx context.Context, p *identity.Principal, action, resource string) error {
 			return d.IAMSlot.Service().Authorize(ctx, p, iam.AuthzRequest{Action: action, Resource: resource})

@@ -35,7 +35,7 @@ func (a lfLinkedRole) CreateLinkedRole(ctx context.Context, p *identity.Principa
 }
 
 func (a lfLinkedRole) PutLinkedRolePolicy(ctx context.Context, doc string) error {
-	_, err := a.iam().PutRolePolicy(ctx, identity.NewRoot(a.account, ""),
+	err := a.iam().PutServiceRolePolicy(ctx, lfServiceName,
 		&iam.PutPolicyInput{RoleName: lakeformation.ServiceLinkedRoleName, PolicyName: lakeformation.LinkedRolePolicyName, PolicyDocument: doc})
 	if e := awsproto.As(err); e != nil && e.Code == "NoSuchEntity" {
 		return nil

@@ -149,7 +149,23 @@ func (s *Service) holderTarget(ctx context.Context, p *identity.Principal, actio
 	if aerr := s.authorize(ctx, p, action, arn, nil); aerr != nil {
 		return nil, aerr
 	}
+	if err := protectLinked(h, action); err != nil {
+		return nil, err
+	}
 	return h, err
+}
+
+// protectLinked refuses a change to a service-linked role's policies (reads are allowed).
+func protectLinked(h *holder, action string) error {
+	if h == nil || h.kind != kindRole || linkedTo(h.path) == "" {
+		return nil
+	}
+	for _, verb := range []string{"Put", "Delete", "Attach", "Detach"} {
+		if strings.HasPrefix(action, verb) {
+			return unmodifiable(h.name)
+		}
+	}
+	return nil
 }
 
 // PutPolicyInput is the request of PutUserPolicy, PutGroupPolicy and PutRolePolicy.
@@ -203,27 +219,32 @@ func (s *Service) putInline(kind string) func(context.Context, *identity.Princip
 		if _, err := policy.Parse([]byte(in.PolicyDocument), policy.Identity); err != nil {
 			return nil, policyError(err)
 		}
-		return nil, s.update(ctx, func(tx store.Tx) error {
-			h, err := loadHolder(ctx, tx, kind, h.name)
-			if err != nil {
-				return err
-			}
-			total := policy.Size([]byte(in.PolicyDocument))
-			for n, doc := range *h.inline {
-				if n != in.PolicyName {
-					total += policy.Size([]byte(doc))
-				}
-			}
-			if limit := inlineLimit(kind); total > limit {
-				return limitExceeded("Maximum policy size of %d bytes exceeded for %s %s", limit, kind, h.name)
-			}
-			if *h.inline == nil {
-				*h.inline = map[string]string{}
-			}
-			(*h.inline)[in.PolicyName] = in.PolicyDocument
-			return h.save(ctx, tx)
-		})
+		return nil, s.writeInline(ctx, kind, h.name, in)
 	}
+}
+
+// writeInline stores an inline policy already parsed, within the entity's size limit.
+func (s *Service) writeInline(ctx context.Context, kind, name string, in *PutPolicyInput) error {
+	return s.update(ctx, func(tx store.Tx) error {
+		h, err := loadHolder(ctx, tx, kind, name)
+		if err != nil {
+			return err
+		}
+		total := policy.Size([]byte(in.PolicyDocument))
+		for n, doc := range *h.inline {
+			if n != in.PolicyName {
+				total += policy.Size([]byte(doc))
+			}
+		}
+		if limit := inlineLimit(kind); total > limit {
+			return limitExceeded("Maximum policy size of %d bytes exceeded for %s %s", limit, kind, h.name)
+		}
+		if *h.inline == nil {
+			*h.inline = map[string]string{}
+		}
+		(*h.inline)[in.PolicyName] = in.PolicyDocument
+		return h.save(ctx, tx)
+	})
 }
 
 // InlinePolicyOutput is the response of GetUserPolicy, GetGroupPolicy and GetRolePolicy.
@@ -342,6 +363,9 @@ func (s *Service) attach(kind string, attach bool) func(context.Context, *identi
 			return nil, aerr
 		}
 		if err != nil {
+			return nil, err
+		}
+		if err := protectLinked(h, opName(verb, kind, "Policy")); err != nil {
 			return nil, err
 		}
 		return nil, s.update(ctx, func(tx store.Tx) error {
@@ -850,8 +874,7 @@ func (s *Service) ListPolicyTags(ctx context.Context, p *identity.Principal, in 
 	return tagsPage(pr.Tags, in.Marker, in.MaxItems)
 }
 
-// PutRolePolicy puts an inline policy on a role (the PutRolePolicy operation), for Sluice's own
-// services acting on an operator's decision (Lake Formation's RevokeVendedSessions).
+// PutRolePolicy puts an inline policy on a role (the PutRolePolicy operation).
 func (s *Service) PutRolePolicy(ctx context.Context, p *identity.Principal, in *PutPolicyInput) (*Empty, error) {
 	return s.putInline("role")(ctx, p, in)
 }

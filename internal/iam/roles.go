@@ -81,7 +81,17 @@ func (s *Service) roleTarget(ctx context.Context, p *identity.Principal, action,
 	if r == nil {
 		return nil, noSuchEntity("The role with name %s cannot be found.", name)
 	}
+	if linkedOnly[action] && linkedTo(r.Path) != "" {
+		return nil, unmodifiable(r.Name)
+	}
 	return r, nil
+}
+
+// linkedOnly are the role operations refused on a service-linked role: only its service
+// changes its trust, boundary or existence (the policy operations check in holderTarget).
+var linkedOnly = map[string]bool{
+	"UpdateAssumeRolePolicy": true, "DeleteRole": true,
+	"PutRolePermissionsBoundary": true, "DeleteRolePermissionsBoundary": true,
 }
 
 // changeRole re-reads a role inside a transaction, applies fn and saves it.
@@ -348,8 +358,12 @@ func (s *Service) UpdateRole(ctx context.Context, p *identity.Principal, in *Upd
 			return nil, err
 		}
 	}
-	if _, err := s.roleTarget(ctx, p, "UpdateRole", in.RoleName, nil); err != nil {
+	r, err := s.roleTarget(ctx, p, "UpdateRole", in.RoleName, nil)
+	if err != nil {
 		return nil, err
+	}
+	if maxDur != 0 && linkedTo(r.Path) != "" {
+		return nil, unmodifiable(r.Name) // its description, only, may be edited
 	}
 	return nil, s.changeRole(ctx, in.RoleName, func(_ store.Tx, r *Role) error {
 		if in.Description != nil {

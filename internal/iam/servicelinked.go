@@ -2,7 +2,11 @@ package iam
 
 import (
 	"context"
+	"net/http"
+	"strings"
 	"time"
+
+	"github.com/sluicehq/sluice/internal/awsproto"
 
 	"github.com/sluicehq/sluice/internal/identity"
 	"github.com/sluicehq/sluice/internal/policy"
@@ -13,6 +17,54 @@ import (
 // are the service's (path /aws-service-role/<service>/), its trust policy lets only the
 // service assume it, and it is created once per account. Sluice knows the services it plays
 // itself; any other name is InvalidInput.
+
+// A service-linked role is the service's to change: its trust policy, permissions, boundary,
+// maximum session duration and existence are refused to every caller, root included, with
+// UnmodifiableEntity, as on AWS; its description and tags may be edited. The service itself
+// writes its policies through PutServiceRolePolicy.
+
+const linkedPathPrefix = "/aws-service-role/"
+
+// linkedTo returns the service a role is linked to, or "".
+func linkedTo(path string) string {
+	rest, ok := strings.CutPrefix(path, linkedPathPrefix)
+	if !ok {
+		return ""
+	}
+	return strings.TrimSuffix(rest, "/")
+}
+
+func unmodifiable(name string) *awsproto.Error {
+	return awsproto.Errorf(http.StatusBadRequest, "UnmodifiableEntity",
+		"Cannot perform the operation on the protected role '%s' - this role is only modifiable by AWS", name)
+}
+
+// PutServiceRolePolicy writes an inline policy on a role as the AWS service svc does for itself,
+// without a caller to authorize: Lake Formation keeping its service-linked role's S3 policy in
+// step with the registered locations, or writing AWSRevokeOlderSessions when an administrator
+// revokes vended sessions. A role linked to another service is UnmodifiableEntity.
+func (s *Service) PutServiceRolePolicy(ctx context.Context, svc string, in *PutPolicyInput) error {
+	if err := checkName("roleName", in.RoleName, entityNameRE); err != nil {
+		return err
+	}
+	if err := checkName("policyName", in.PolicyName, policyNameRE); err != nil {
+		return err
+	}
+	r, err := getRole(ctx, s.st, in.RoleName)
+	if err != nil {
+		return err
+	}
+	if r == nil {
+		return noSuchEntity("The role with name %s cannot be found.", in.RoleName)
+	}
+	if l := linkedTo(r.Path); l != "" && l != svc {
+		return unmodifiable(r.Name)
+	}
+	if _, err := policy.Parse([]byte(in.PolicyDocument), policy.Identity); err != nil {
+		return policyError(err)
+	}
+	return s.writeInline(ctx, kindRole, r.Name, in)
+}
 
 // linkedService describes the service-linked role of one service.
 type linkedService struct {

@@ -4,6 +4,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/sluicehq/sluice/internal/identity"
 )
 
 func TestCreateServiceLinkedRole(t *testing.T) {
@@ -44,5 +46,79 @@ func TestCreateServiceLinkedRole(t *testing.T) {
 		`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lakeformation.amazonaws.com"},"Action":"sts:AssumeRole"}]}`}
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("role (-want +got):\n%s", d)
+	}
+}
+
+// TestServiceLinkedRoleIsProtected: no caller, root included, changes a service-linked role's
+// trust, permissions, boundary, session duration or existence; its description and tags may be
+// edited, its policies read, and its service writes its own policies.
+func TestServiceLinkedRoleIsProtected(t *testing.T) {
+	s := newTestService(t)
+	if _, err := s.CreateServiceLinkedRole(ctx, root, &CreateServiceLinkedRoleInput{AWSServiceName: "lakeformation.amazonaws.com"}); err != nil {
+		t.Fatal(err)
+	}
+	const name = "AWSServiceRoleForLakeFormationDataAccess"
+	doc := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}`
+	managed, err := s.CreatePolicy(ctx, root, &CreatePolicyInput{PolicyName: "wide", PolicyDocument: doc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	desc := "edited"
+	for _, c := range []struct {
+		name string
+		run  func() error
+		want string
+	}{
+		{"trust", func() error {
+			_, err := s.UpdateAssumeRolePolicy(ctx, root, &UpdateAssumeRolePolicyInput{RoleName: name,
+				PolicyDocument: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole"}]}`})
+			return err
+		}, "UnmodifiableEntity"},
+		{"inline policy", func() error {
+			_, err := s.PutRolePolicy(ctx, root, &PutPolicyInput{RoleName: name, PolicyName: "p", PolicyDocument: doc})
+			return err
+		}, "UnmodifiableEntity"},
+		{"attach", func() error {
+			_, err := s.attach(kindRole, true)(ctx, root, &EntityPolicyInput{RoleName: name, PolicyArn: managed.Policy.Arn})
+			return err
+		}, "UnmodifiableEntity"},
+		{"boundary", func() error {
+			_, err := s.PutRolePermissionsBoundary(ctx, root, &PutRolePermissionsBoundaryInput{RoleName: name, PermissionsBoundary: managed.Policy.Arn})
+			return err
+		}, "UnmodifiableEntity"},
+		{"session duration", func() error {
+			_, err := s.UpdateRole(ctx, root, &UpdateRoleInput{RoleName: name, MaxSessionDuration: 7200})
+			return err
+		}, "UnmodifiableEntity"},
+		{"delete", func() error { _, err := s.DeleteRole(ctx, root, &RoleNameInput{RoleName: name}); return err }, "UnmodifiableEntity"},
+		{"description", func() error {
+			_, err := s.UpdateRole(ctx, root, &UpdateRoleInput{RoleName: name, Description: &desc})
+			return err
+		}, ""},
+		{"tags", func() error {
+			_, err := s.TagRole(ctx, root, &TagRoleInput{RoleName: name, Tags: []identity.Tag{{Key: "team", Value: "lake"}}})
+			return err
+		}, ""},
+		{"delete an inline policy", func() error {
+			_, err := s.deleteInline(kindRole)(ctx, root, &EntityPolicyInput{RoleName: name, PolicyName: "absent"})
+			return err
+		}, "UnmodifiableEntity"},
+		{"its service writes its policy", func() error {
+			return s.PutServiceRolePolicy(ctx, "lakeformation.amazonaws.com", &PutPolicyInput{RoleName: name, PolicyName: "locations", PolicyDocument: doc})
+		}, ""},
+		{"another service may not", func() error {
+			return s.PutServiceRolePolicy(ctx, "glue.amazonaws.com", &PutPolicyInput{RoleName: name, PolicyName: "x", PolicyDocument: doc})
+		}, "UnmodifiableEntity"},
+	} {
+		if got := code(c.run()); got != c.want {
+			t.Errorf("%s: got %q, want %q", c.name, got, c.want)
+		}
+	}
+	r, err := s.Role(ctx, "arn:aws:iam::123456789012:role/aws-service-role/lakeformation.amazonaws.com/"+name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Description != "edited" || len(r.Inline) != 1 || r.Inline["locations"] == "" {
+		t.Errorf("role after the refusals: description %q, inline %v", r.Description, r.Inline)
 	}
 }

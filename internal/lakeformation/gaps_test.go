@@ -172,7 +172,7 @@ func (a testLinkedRole) CreateLinkedRole(ctx context.Context, p *identity.Princi
 }
 
 func (a testLinkedRole) PutLinkedRolePolicy(ctx context.Context, doc string) error {
-	_, err := a.iam.PutRolePolicy(ctx, root, &iam.PutPolicyInput{RoleName: ServiceLinkedRoleName, PolicyName: LinkedRolePolicyName, PolicyDocument: doc})
+	err := a.iam.PutServiceRolePolicy(ctx, "lakeformation.amazonaws.com", &iam.PutPolicyInput{RoleName: ServiceLinkedRoleName, PolicyName: LinkedRolePolicyName, PolicyDocument: doc})
 	if e := awsproto.As(err); e != nil && e.Code == "NoSuchEntity" {
 		return nil
 	}
