@@ -271,6 +271,9 @@ func Start(ctx context.Context, cfg Config) (*Daemon, error) {
 	d.Store, err = storeopen.Open(ctx, dsn, &store.Options{Logger: cfg.Logger, Exclusive: true})
 	if err != nil {
 		d.http.Close()
+		if se := new(store.Error); errors.As(err, &se) {
+			return nil, err // already says "store: …"
+		}
 		return nil, fmt.Errorf("store: %w", err)
 	}
 	chain, err := audit.LoadOrCreateChainID(filepath.Join(cfg.DataDir, "audit-chain-id"), nil)

@@ -3,6 +3,7 @@ package daemon
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -40,4 +41,26 @@ func TestSTSThrottling(t *testing.T) {
 	if !errors.As(err, &ae) || ae.ErrorCode() != "Throttling" {
 		t.Fatalf("second call: %v", err)
 	}
+}
+
+// TestOneServerPerSQLiteFile: a second Sluice on the same SQLite store is refused, saying what to
+// do, until the first has shut down (its cached reads assume it is the only writer).
+func TestOneServerPerSQLiteFile(t *testing.T) {
+	env := map[string]string{"SLUICE_ROOT_ACCESS_KEY_ID": benchKey, "SLUICE_ROOT_SECRET_ACCESS_KEY": benchSecret}
+	cfg := Config{Addr: "127.0.0.1:0", DataDir: t.TempDir(), Getenv: func(k string) string { return env[k] }}
+	first, err := Start(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Start(context.Background(), cfg); err == nil || !strings.Contains(err.Error(), "another process is serving this database") {
+		t.Fatalf("second Start on the same data dir = %v", err)
+	}
+	if err := first.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	again, err := Start(context.Background(), cfg)
+	if err != nil {
+		t.Fatalf("Start after the first shut down: %v", err)
+	}
+	again.Shutdown(context.Background())
 }
