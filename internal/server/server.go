@@ -212,6 +212,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				c.Fail(rec, r, errors.New("panic"))
 			}
 		}
+		// The verified body may read the request on a goroutine of its own (a large signed
+		// payload): stop it before ServeHTTP returns, as net/http requires.
+		if cl, ok := c.Body.(io.Closer); ok {
+			cl.Close()
+		}
 		s.finish(c, r, rec, start)
 	}()
 	s.serveAWS(rec, r, c)

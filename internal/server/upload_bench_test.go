@@ -108,3 +108,47 @@ func BenchmarkUploadSignedSHA256(b *testing.B) { benchUpload(b, "sha256") }
 
 // BenchmarkUploadChunkedSigned verifies every 64 KiB chunk signature while streaming.
 func BenchmarkUploadChunkedSigned(b *testing.B) { benchUpload(b, sigv4.StreamingPayload) }
+
+// quitter is an S3 handler that reads a little of the body, keeps it, and fails.
+type quitter struct{ body chan io.Reader }
+
+func (q quitter) ServeAWS(w http.ResponseWriter, r *http.Request, c *awsproto.Call) {
+	c.Operation = "PutObject"
+	io.ReadFull(c.Body, make([]byte, 100))
+	q.body <- c.Body
+	c.Fail(w, r, awsproto.Errorf(http.StatusBadRequest, "InvalidRequest", "no thanks"))
+}
+
+// TestVerifiedBodyClosed: a handler that stops reading a large signed body part way leaves
+// nothing reading the request after the response: the server closes the verified body (and its
+// read-ahead goroutine) before ServeHTTP returns.
+func TestVerifiedBodyClosed(t *testing.T) {
+	root := &rootkeys.Keys{Account: "123456789012", AccessKeyID: keyID, Secret: secret.New(secKey)}
+	q := quitter{body: make(chan io.Reader, 1)}
+	s := New(Config{Account: "123456789012", Region: "us-east-1", Credentials: []CredentialResolver{root},
+		Services: map[string]awsproto.Handler{"s3": q}})
+	s.SetReady(true)
+	hs := httptest.NewServer(s)
+	defer hs.Close()
+	payload := bytes.Repeat([]byte("0123456789abcdef"), (8<<20)/16)
+	sum := sha256.Sum256(payload)
+	req, _ := http.NewRequest(http.MethodPut, hs.URL+"/bucket/key", bytes.NewReader(payload))
+	req.Header.Set("X-Amz-Content-Sha256", hex.EncodeToString(sum[:]))
+	if err := v4.NewSigner().SignHTTP(context.Background(), aws.Credentials{AccessKeyID: keyID, SecretAccessKey: secKey},
+		req, hex.EncodeToString(sum[:]), "s3", "us-east-1", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err == nil {
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 400 {
+			t.Errorf("status %d", resp.StatusCode)
+		}
+	} // the server may close the connection before the client has sent everything
+	body := <-q.body
+	hs.Close() // waits for ServeHTTP to return
+	if _, err := body.Read(make([]byte, 10)); err == nil {
+		t.Error("the verified body still reads after the response")
+	}
+}

@@ -20,15 +20,20 @@ type Body struct {
 // Read reads the (decoded, verified) payload.
 func (b *Body) Read(p []byte) (int, error) { return b.r.Read(p) }
 
-// Close closes the underlying request body.
+// Close closes the underlying request body. A body read ahead (a large signed payload) stops
+// its reading goroutine first and waits for it, so that nothing reads the request after Close.
 func (b *Body) Close() error {
+	var err error
+	if b.ra != nil {
+		b.ra.stopOnce.Do(func() { close(b.ra.stop) })
+	}
+	if b.src != nil {
+		err = b.src.Close() // ends a read of the source under way, where the source allows
+	}
 	if b.ra != nil {
 		b.ra.Close()
 	}
-	if b.src != nil {
-		return b.src.Close()
-	}
-	return nil
+	return err
 }
 
 // DecodedLength is the length of the payload the handler will read: x-amz-decoded-content-length

@@ -2,6 +2,7 @@ package sigv4
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"sync"
@@ -13,8 +14,10 @@ import (
 // slower of the two instead of their sum.
 //
 // The readahead reads at most readaheadDepth buffers ahead. Its goroutine stops at the source's
-// end or error, when Close is called, or when ctx ends (the request's context ends when its
-// handler returns, so an abandoned body never leaks it).
+// end or error, when ctx ends, or when Close is called; it checks before every read of the
+// source, and Close waits for it, so that once Close has returned nothing reads the request body
+// (the server closes the verified body before ServeHTTP returns, as net/http requires). A read
+// already under way when Close is called is waited for.
 
 const (
 	readaheadBuf   = 256 << 10
@@ -31,6 +34,7 @@ type readahead struct {
 	full chan *[]byte // filled buffers, in order; closed after the last, with err set
 	free chan *[]byte // buffers the consumer has emptied
 	stop chan struct{}
+	done chan struct{} // closed when the goroutine has returned
 
 	started  bool
 	stopOnce sync.Once
@@ -44,10 +48,14 @@ type readahead struct {
 // first Read (so that a 100-continue is only sent once the body is wanted).
 func newReadahead(ctx context.Context, src io.Reader) *readahead {
 	return &readahead{src: src, ctx: ctx,
-		full: make(chan *[]byte, readaheadDepth), free: make(chan *[]byte, readaheadDepth), stop: make(chan struct{})}
+		full: make(chan *[]byte, readaheadDepth), free: make(chan *[]byte, readaheadDepth), stop: make(chan struct{}), done: make(chan struct{})}
 }
 
+// errReadaheadClosed is what Read returns after Close.
+var errReadaheadClosed = errors.New("sigv4: body closed")
+
 func (ra *readahead) run() {
+	defer close(ra.done)
 	defer close(ra.full)
 	for i := 0; ; i++ {
 		var b *[]byte
@@ -57,11 +65,23 @@ func (ra *readahead) run() {
 			select {
 			case b = <-ra.free:
 			case <-ra.stop:
+				ra.err = errReadaheadClosed
 				return
 			case <-ra.ctx.Done():
 				ra.err = ra.ctx.Err()
 				return
 			}
+		}
+		select {
+		case <-ra.stop:
+			readaheadPool.Put(b)
+			ra.err = errReadaheadClosed
+			return
+		case <-ra.ctx.Done():
+			readaheadPool.Put(b)
+			ra.err = ra.ctx.Err()
+			return
+		default:
 		}
 		buf := (*b)[:cap(*b)]
 		n, err := 0, error(nil)
@@ -74,6 +94,7 @@ func (ra *readahead) run() {
 			case ra.full <- b:
 			case <-ra.stop:
 				readaheadPool.Put(b)
+				ra.err = errReadaheadClosed
 				return
 			case <-ra.ctx.Done():
 				readaheadPool.Put(b)
@@ -99,6 +120,11 @@ func (ra *readahead) Read(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
+	select {
+	case <-ra.stop:
+		return 0, errReadaheadClosed
+	default:
+	}
 	if ra.cur == nil {
 		b, ok := <-ra.full
 		if !ok {
@@ -119,9 +145,13 @@ func (ra *readahead) Read(p []byte) (int, error) {
 	return n, nil
 }
 
-// Close stops the goroutine. It does not wait: the goroutine may be inside one read of the
-// source, which ends when the source is closed or the request's context ends.
-func (ra *readahead) Close() { ra.stopOnce.Do(func() { close(ra.stop) }) }
+// Close stops the goroutine and waits until it has returned (see above). Read fails after it.
+func (ra *readahead) Close() {
+	ra.stopOnce.Do(func() { close(ra.stop) })
+	if ra.started {
+		<-ra.done
+	}
+}
 
 // readaheadFor wraps src in a readahead when the body is large or of unknown length.
 func readaheadFor(r *http.Request, src io.Reader) (io.Reader, *readahead) {

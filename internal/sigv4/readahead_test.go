@@ -58,7 +58,7 @@ func (b *blockingReader) Read(p []byte) (int, error) {
 
 // An abandoned readahead's goroutine ends with the request's context or Close, not with the
 // body: a consumer that stops reading (a signature mismatch, a handler that returns) leaks
-// nothing.
+// nothing, and after Close nothing reads the source any more.
 func TestReadaheadStops(t *testing.T) {
 	for _, how := range []string{"context", "close"} {
 		t.Run(how, func(t *testing.T) {
@@ -73,19 +73,27 @@ func TestReadaheadStops(t *testing.T) {
 			}
 			if how == "context" {
 				cancel()
-			} else {
-				ra.Close()
-			}
-			done := make(chan struct{})
-			go func() {
-				for range ra.full {
+				select {
+				case <-ra.done:
+				case <-time.After(10 * time.Second):
+					t.Fatal("the readahead goroutine did not stop with its context")
 				}
-				close(done)
-			}()
+				return
+			}
+			closed := make(chan struct{})
+			go func() { ra.Close(); close(closed) }()
 			select {
-			case <-done:
+			case <-closed:
 			case <-time.After(10 * time.Second):
-				t.Fatal("the readahead goroutine did not stop")
+				t.Fatal("Close did not return")
+			}
+			select {
+			case <-ra.done:
+			default:
+				t.Fatal("Close returned before the goroutine")
+			}
+			if _, err := ra.Read(make([]byte, 10)); !errors.Is(err, errReadaheadClosed) {
+				t.Errorf("Read after Close = %v", err)
 			}
 		})
 	}
