@@ -90,7 +90,6 @@ var partial = map[string]string{
 	"s3/GetBucketReplication":                        s3None,
 	"s3/PutBucketReplication":                        "NotImplemented",
 	"s3/DeleteBucketReplication":                     "succeeds, changes nothing",
-	"s3/GetBucketPolicyStatus":                       "always NoSuchBucketPolicy, even when the bucket has a policy",
 	"s3/GetBucketAnalyticsConfiguration":             s3NoID,
 	"s3/PutBucketAnalyticsConfiguration":             "NotImplemented",
 	"s3/DeleteBucketAnalyticsConfiguration":          s3NoID,

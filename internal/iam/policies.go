@@ -155,15 +155,16 @@ func (s *Service) holderTarget(ctx context.Context, p *identity.Principal, actio
 	return h, err
 }
 
-// protectLinked refuses a change to a service-linked role's policies (reads are allowed).
+// linkedPolicyChanges are the policy operations refused on a service-linked role (reading its
+// policies is allowed).
+var linkedPolicyChanges = map[string]bool{
+	"PutRolePolicy": true, "DeleteRolePolicy": true, "AttachRolePolicy": true, "DetachRolePolicy": true,
+}
+
+// protectLinked refuses a change to a service-linked role's policies.
 func protectLinked(h *holder, action string) error {
-	if h == nil || h.kind != kindRole || linkedTo(h.path) == "" {
-		return nil
-	}
-	for _, verb := range []string{"Put", "Delete", "Attach", "Detach"} {
-		if strings.HasPrefix(action, verb) {
-			return unmodifiable(h.name)
-		}
+	if h != nil && h.kind == kindRole && linkedPolicyChanges[action] && linkedTo(h.path) != "" {
+		return unmodifiable(h.name)
 	}
 	return nil
 }

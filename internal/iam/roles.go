@@ -234,6 +234,11 @@ func (s *Service) CreateRole(ctx context.Context, p *identity.Principal, in *Cre
 	if err != nil {
 		return nil, err
 	}
+	if strings.HasPrefix(path, linkedPathPrefix) {
+		// Only CreateServiceLinkedRole makes roles there: a role squatting the service's name
+		// would receive the service's permissions and then be protected from its own creator.
+		return nil, invalidInput("The path %s is reserved for service-linked roles; use CreateServiceLinkedRole.", linkedPathPrefix)
+	}
 	maxDur, err := checkMaxSession(in.MaxSessionDuration)
 	if err != nil {
 		return nil, err

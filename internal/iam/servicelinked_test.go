@@ -103,6 +103,26 @@ func TestServiceLinkedRoleIsProtected(t *testing.T) {
 			_, err := s.deleteInline(kindRole)(ctx, root, &EntityPolicyInput{RoleName: name, PolicyName: "absent"})
 			return err
 		}, "UnmodifiableEntity"},
+		{"detach", func() error {
+			_, err := s.attach(kindRole, false)(ctx, root, &EntityPolicyInput{RoleName: name, PolicyArn: managed.Policy.Arn})
+			return err
+		}, "UnmodifiableEntity"},
+		{"remove the boundary", func() error {
+			_, err := s.DeleteRolePermissionsBoundary(ctx, root, &RoleNameInput{RoleName: name})
+			return err
+		}, "UnmodifiableEntity"},
+		{"a role at the reserved path", func() error {
+			_, err := s.CreateRole(ctx, root, &CreateRoleInput{RoleName: "squat", Path: "/aws-service-role/lakeformation.amazonaws.com/",
+				AssumeRolePolicyDocument: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"sts:AssumeRole"}]}`})
+			return err
+		}, "InvalidInput"},
+		{"a service writes an ordinary role's policy (revoking sessions)", func() error {
+			if _, err := s.CreateRole(ctx, root, &CreateRoleInput{RoleName: "loc",
+				AssumeRolePolicyDocument: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lakeformation.amazonaws.com"},"Action":"sts:AssumeRole"}]}`}); err != nil {
+				return err
+			}
+			return s.PutServiceRolePolicy(ctx, "lakeformation.amazonaws.com", &PutPolicyInput{RoleName: "loc", PolicyName: "AWSRevokeOlderSessions", PolicyDocument: doc})
+		}, ""},
 		{"its service writes its policy", func() error {
 			return s.PutServiceRolePolicy(ctx, "lakeformation.amazonaws.com", &PutPolicyInput{RoleName: name, PolicyName: "locations", PolicyDocument: doc})
 		}, ""},

@@ -160,17 +160,20 @@ func (s *Service) putBucketPolicy(q *req) error {
 		}
 		return errorf(http.StatusBadRequest, "MalformedPolicy", "%s", msg)
 	}
-	if err := blockedPolicy(q, pol); err != nil {
-		return err
-	}
-	if err := s.updateBucket(q, func(b *bucketRecord) { b.Policy = string(doc) }); err != nil {
+	if err := s.updateBucket(q, func(b *bucketRecord) error {
+		if err := blockedPolicy(q, b, pol); err != nil {
+			return err
+		}
+		b.Policy = string(doc)
+		return nil
+	}); err != nil {
 		return err
 	}
 	q.w.WriteHeader(http.StatusNoContent)
 	return nil
 }
 
-func (s *Service) updateBucket(q *req, fn func(b *bucketRecord)) error {
+func (s *Service) updateBucket(q *req, fn func(b *bucketRecord) error) error {
 	return s.st.Update(q.ctx(), func(tx store.Tx) error {
 		rec, err := tx.Get(q.ctx(), bucketNS, q.bucket)
 		if errors.Is(err, store.ErrNotFound) {
@@ -183,7 +186,9 @@ func (s *Service) updateBucket(q *req, fn func(b *bucketRecord)) error {
 		if err := json.Unmarshal(rec.Value, &b); err != nil {
 			return err
 		}
-		fn(&b)
+		if err := fn(&b); err != nil {
+			return err
+		}
 		data, _ := json.Marshal(b)
 		_, err = tx.Put(q.ctx(), bucketNS, q.bucket, data)
 		return err
@@ -204,7 +209,7 @@ func (s *Service) getBucketPolicy(q *req) error {
 }
 
 func (s *Service) deleteBucketPolicy(q *req) error {
-	if err := s.updateBucket(q, func(b *bucketRecord) { b.Policy = "" }); err != nil {
+	if err := s.updateBucket(q, func(b *bucketRecord) error { b.Policy = ""; return nil }); err != nil {
 		return err
 	}
 	q.w.WriteHeader(http.StatusNoContent)

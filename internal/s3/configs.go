@@ -30,6 +30,9 @@ type subresource struct {
 	// the default (any stored one is removed). nil parse: PUT is NotImplemented with why.
 	parse func(body []byte) (any, error)
 	why   string
+
+	// derive, when set, computes what GET answers from the bucket record (nil: not found).
+	derive func(rec *bucketRecord) (any, error)
 }
 
 // storing adapts a typed parse function to subresource.parse.
@@ -100,7 +103,7 @@ var subresources = []subresource{
 		code: "ReplicationConfigurationNotFoundError", msg: "The replication configuration was not found",
 		why: "Sluice does not replicate buckets"},
 	{sub: "policyStatus", name: "BucketPolicyStatus", getAction: "s3:GetBucketPolicyStatus",
-		code: "NoSuchBucketPolicy", msg: "The bucket policy does not exist"},
+		code: "NoSuchBucketPolicy", msg: "The bucket policy does not exist", derive: policyStatus},
 	{sub: "analytics", name: "BucketAnalyticsConfiguration", getAction: "s3:GetAnalyticsConfiguration", putAction: "s3:PutAnalyticsConfiguration",
 		deleteOp: "DeleteBucketAnalyticsConfiguration", delAction: "s3:PutAnalyticsConfiguration",
 		listOp: "ListBucketAnalyticsConfigurations", listResult: func() any {
@@ -162,6 +165,17 @@ func (c *subresource) notFound(q *req) error {
 }
 
 func (c *subresource) get(s *Service, q *req) error {
+	if c.derive != nil {
+		doc, err := c.derive(q.rec)
+		if err != nil {
+			return err
+		}
+		if doc == nil {
+			return c.notFound(q)
+		}
+		s.writeXML(q, doc)
+		return nil
+	}
 	if doc, ok := q.rec.Configs[c.sub]; ok {
 		writeRawXML(q, doc)
 		return nil
@@ -206,15 +220,16 @@ func (c *subresource) put(s *Service, q *req) error {
 		}
 		data = string(b)
 	}
-	err = s.updateBucket(q, func(b *bucketRecord) {
+	err = s.updateBucket(q, func(b *bucketRecord) error {
 		if doc == nil {
 			delete(b.Configs, c.sub)
-			return
+			return nil
 		}
 		if b.Configs == nil {
 			b.Configs = map[string]string{}
 		}
 		b.Configs[c.sub] = data
+		return nil
 	})
 	if err != nil {
 		return err
@@ -229,7 +244,7 @@ func (c *subresource) delete(s *Service, q *req) error {
 		return c.notFound(q) // no configuration of any id exists
 	}
 	if _, ok := q.rec.Configs[c.sub]; ok {
-		if err := s.updateBucket(q, func(b *bucketRecord) { delete(b.Configs, c.sub) }); err != nil {
+		if err := s.updateBucket(q, func(b *bucketRecord) error { delete(b.Configs, c.sub); return nil }); err != nil {
 			return err
 		}
 	}

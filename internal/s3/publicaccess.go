@@ -1,6 +1,7 @@
 package s3
 
 import (
+	"encoding/xml"
 	"net/http"
 	"strings"
 
@@ -14,10 +15,13 @@ import (
 //   - RestrictPublicBuckets: while the bucket's policy is public, it grants nothing to anonymous
 //     callers (every other Sluice principal is of the bucket owner's account, which S3 still
 //     lets the policy serve).
-//   - BlockPublicAcls: an upload or bucket creation asking for a public canned ACL
-//     (x-amz-acl public-read, public-read-write, authenticated-read) or granting to the AllUsers
-//     or AuthenticatedUsers groups is refused.
+//   - BlockPublicAcls: an upload (PutObject, CopyObject, CreateMultipartUpload: routes marked
+//     acl) asking for a public canned ACL (x-amz-acl public-read, public-read-write,
+//     authenticated-read) or granting to the AllUsers or AuthenticatedUsers groups is refused.
+//     (A bucket being created has no block yet.)
 //   - IgnorePublicAcls: Sluice enforces no ACL, public or not; accepted and stored.
+//
+// GetBucketPolicyStatus answers whether the bucket's policy is public by the same judgement.
 
 // publicAccessBlock returns the bucket's settings; all false when none are stored.
 func (b *bucketRecord) publicAccessBlock() publicAccessBlockDoc {
@@ -51,14 +55,32 @@ func resourcePolicy(b *bucketRecord, p *identity.Principal) (*policy.Policy, err
 	return pol, nil
 }
 
-// blockedPolicy refuses a public policy on a bucket that blocks them.
-func blockedPolicy(q *req, pol *policy.Policy) error {
-	if !on(q.rec.publicAccessBlock().BlockPublicPolicy) || !pol.Public() {
+// blockedPolicy refuses a public policy on a bucket (as read inside the updating transaction)
+// that blocks them.
+func blockedPolicy(q *req, b *bucketRecord, pol *policy.Policy) error {
+	if !on(b.publicAccessBlock().BlockPublicPolicy) || !pol.Public() {
 		return nil
 	}
 	return errorf(http.StatusForbidden, "AccessDenied",
 		"User: %s is not authorized to perform: s3:PutBucketPolicy on resource: \"%s\" because public policies are blocked by the BlockPublicPolicy block public access setting.",
 		q.principal().ARN, bucketARN(q.bucket))
+}
+
+type policyStatusDoc struct {
+	XMLName  xml.Name
+	IsPublic bool `xml:"IsPublic"`
+}
+
+// policyStatus is GetBucketPolicyStatus's answer: none without a policy.
+func policyStatus(b *bucketRecord) (any, error) {
+	if b.Policy == "" {
+		return nil, nil
+	}
+	pol, err := parseStoredPolicy(b.Policy)
+	if err != nil {
+		return nil, err
+	}
+	return &policyStatusDoc{XMLName: xml.Name{Space: s3NS, Local: "PolicyStatus"}, IsPublic: pol.Public()}, nil
 }
 
 const (
@@ -81,13 +103,8 @@ func publicACLRequested(h http.Header) bool {
 }
 
 // blockedACL refuses an upload asking for a public ACL on a bucket that blocks them.
-func blockedACL(q *req, op string) error {
-	switch op {
-	case "PutObject", "CopyObject", "CreateMultipartUpload":
-	default:
-		return nil
-	}
-	if !on(q.rec.publicAccessBlock().BlockPublicAcls) || !publicACLRequested(q.r.Header) {
+func blockedACL(q *req, rt *routeEntry) error {
+	if !rt.acl || !on(q.rec.publicAccessBlock().BlockPublicAcls) || !publicACLRequested(q.r.Header) {
 		return nil
 	}
 	return errorf(http.StatusForbidden, "AccessDenied", "Access Denied: the bucket's BlockPublicAcls setting refuses public ACLs")

@@ -61,10 +61,35 @@ func TestBlockPublicAccess(t *testing.T) {
 	if err := putObject(types.ObjectCannedACLPublicRead); code(err) != "AccessDenied" {
 		t.Errorf("public-read upload under BlockPublicAcls: %v", err)
 	}
+	if _, err := c.CopyObject(ctx, &s3sdk.CopyObjectInput{Bucket: aws.String("public"), Key: aws.String("copy"), CopySource: aws.String("public/p"),
+		ACL: types.ObjectCannedACLPublicReadWrite}); code(err) != "AccessDenied" {
+		t.Errorf("public-read-write copy under BlockPublicAcls: %v", err)
+	}
+	if _, err := c.CreateMultipartUpload(ctx, &s3sdk.CreateMultipartUploadInput{Bucket: aws.String("public"), Key: aws.String("mp"),
+		ACL: types.ObjectCannedACLAuthenticatedRead}); code(err) != "AccessDenied" {
+		t.Errorf("authenticated-read multipart upload under BlockPublicAcls: %v", err)
+	}
+	if _, err := c.PutObject(ctx, &s3sdk.PutObjectInput{Bucket: aws.String("public"), Key: aws.String("g"), Body: strings.NewReader("g"),
+		GrantRead: aws.String(`uri="http://acs.amazonaws.com/groups/global/AllUsers"`)}); code(err) != "AccessDenied" {
+		t.Errorf("a grant to AllUsers under BlockPublicAcls: %v", err)
+	}
 	for _, acl := range []types.ObjectCannedACL{"", types.ObjectCannedACLPrivate, types.ObjectCannedACLBucketOwnerFullControl} {
 		if err := putObject(acl); err != nil {
 			t.Errorf("%q upload under BlockPublicAcls: %v", acl, err)
 		}
+	}
+
+	// GetBucketPolicyStatus judges the stored policy the same way.
+	isPublic := func() bool {
+		t.Helper()
+		out, err := c.GetBucketPolicyStatus(ctx, &s3sdk.GetBucketPolicyStatusInput{Bucket: aws.String("public")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return aws.ToBool(out.PolicyStatus.IsPublic)
+	}
+	if isPublic() {
+		t.Error("policy naming bob reported public")
 	}
 
 	// Without the block, all of it is allowed again.
@@ -79,5 +104,14 @@ func TestBlockPublicAccess(t *testing.T) {
 	}
 	if got := anonGet(); got != 200 {
 		t.Errorf("anonymous GET without a block = %d", got)
+	}
+	if !isPublic() {
+		t.Error("a policy granting \"*\" reported not public")
+	}
+	if _, err := c.GetBucketPolicyStatus(ctx, &s3sdk.GetBucketPolicyStatusInput{Bucket: aws.String("data")}); err != nil {
+		t.Errorf("policy status of a bucket with a policy: %v", err)
+	}
+	if _, err := c.GetBucketPolicyStatus(ctx, &s3sdk.GetBucketPolicyStatusInput{Bucket: aws.String("other")}); code(err) != "NoSuchBucketPolicy" {
+		t.Errorf("policy status without a policy: %v", err)
 	}
 }

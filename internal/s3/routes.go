@@ -37,6 +37,9 @@ type routeEntry struct {
 	// existing opens the object before authorization: its tags become
 	// s3:ExistingObjectTag/<key>, and the handler uses the open object (no second read).
 	existing bool
+	// acl: the request may ask for an ACL (x-amz-acl, x-amz-grant-*), which a bucket's
+	// BlockPublicAcls refuses when it is public.
+	acl bool
 }
 
 func (rt *routeEntry) resource(q *req) string {
@@ -93,7 +96,7 @@ func buildRoutes() []routeEntry {
 		routeEntry{method: "PUT", level: levelBucket, op: "CreateBucket", action: "s3:CreateBucket", fn: (*Service).createBucket},
 		routeEntry{method: "DELETE", level: levelBucket, op: "DeleteBucket", action: "s3:DeleteBucket", fn: (*Service).deleteBucket},
 
-		routeEntry{method: "POST", level: levelObject, sub: "uploads", op: "CreateMultipartUpload", action: "s3:PutObject", fn: (*Service).createUpload, tags: tagsHeader},
+		routeEntry{method: "POST", level: levelObject, sub: "uploads", op: "CreateMultipartUpload", action: "s3:PutObject", fn: (*Service).createUpload, tags: tagsHeader, acl: true},
 		routeEntry{method: "POST", level: levelObject, sub: "uploadId", op: "CompleteMultipartUpload", action: "s3:PutObject", fn: (*Service).completeUpload},
 		routeEntry{method: "PUT", level: levelObject, sub: "uploadId", op: "UploadPart", action: "s3:PutObject", fn: (*Service).uploadPart},
 		routeEntry{method: "GET", level: levelObject, sub: "uploadId", op: "ListParts", action: "s3:ListMultipartUploadParts", fn: (*Service).listParts},
@@ -106,7 +109,7 @@ func buildRoutes() []routeEntry {
 		routeEntry{method: "GET", level: levelObject, sub: "attributes", op: "GetObjectAttributes", action: "s3:GetObject", fn: putNotImplemented},
 		routeEntry{method: "GET", level: levelObject, op: "GetObject", action: "s3:GetObject", fn: (*Service).getObject, existing: true},
 		routeEntry{method: "HEAD", level: levelObject, op: "HeadObject", action: "s3:GetObject", fn: (*Service).getObject, existing: true},
-		routeEntry{method: "PUT", level: levelObject, op: "PutObject", action: "s3:PutObject", fn: (*Service).putObject, tags: tagsHeader},
+		routeEntry{method: "PUT", level: levelObject, op: "PutObject", action: "s3:PutObject", fn: (*Service).putObject, tags: tagsHeader, acl: true},
 		routeEntry{method: "DELETE", level: levelObject, op: "DeleteObject", action: "s3:DeleteObject", fn: (*Service).deleteObject},
 	)
 	return rs

@@ -218,7 +218,7 @@ func (s *Service) serve(q *req, rt *routeEntry) error {
 	if rt.level != levelService && q.rec == nil && rt.op != "CreateBucket" {
 		return noSuchBucket(q.bucket)
 	}
-	if err := blockedACL(q, rt.op); err != nil {
+	if err := blockedACL(q, rt); err != nil {
 		return err
 	}
 	return rt.fn(s, q)
