@@ -183,10 +183,10 @@ func TestRequestsWaitForStart(t *testing.T) {
 		body   string
 	}
 	done := make(chan result, 1)
+	r, _ := http.NewRequest(http.MethodPost, hs.URL+"/", strings.NewReader("Action=GetCallerIdentity&Version=2011-06-15"))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	sign(t, r, "Action=GetCallerIdentity&Version=2011-06-15", "sts")
 	go func() {
-		r, _ := http.NewRequest(http.MethodPost, hs.URL+"/", strings.NewReader("Action=GetCallerIdentity&Version=2011-06-15"))
-		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		sign(t, r, "Action=GetCallerIdentity&Version=2011-06-15", "sts")
 		resp, err := http.DefaultClient.Do(r)
 		if err != nil {
 			done <- result{body: err.Error()}
