@@ -65,50 +65,57 @@ func (ra *readahead) run() {
 			select {
 			case b = <-ra.free:
 			case <-ra.stop:
-				ra.err = errReadaheadClosed
-				return
 			case <-ra.ctx.Done():
-				ra.err = ra.ctx.Err()
-				return
 			}
 		}
-		select {
-		case <-ra.stop:
-			readaheadPool.Put(b)
-			ra.err = errReadaheadClosed
+		if b == nil || ra.halted(b) {
 			return
-		case <-ra.ctx.Done():
-			readaheadPool.Put(b)
-			ra.err = ra.ctx.Err()
-			return
-		default:
 		}
 		buf := (*b)[:cap(*b)]
 		n, err := 0, error(nil)
 		for n == 0 && err == nil {
 			n, err = ra.src.Read(buf)
 		}
-		if n > 0 {
+		if n == 0 {
+			readaheadPool.Put(b)
+		} else {
 			*b = buf[:n]
 			select {
-			case ra.full <- b:
+			case ra.full <- b: // the consumer's now
 			case <-ra.stop:
-				readaheadPool.Put(b)
-				ra.err = errReadaheadClosed
+				ra.halted(b)
 				return
 			case <-ra.ctx.Done():
-				readaheadPool.Put(b)
-				ra.err = ra.ctx.Err()
+				ra.halted(b)
 				return
 			}
-		} else {
-			readaheadPool.Put(b)
 		}
 		if err != nil {
 			ra.err = err
 			return
 		}
 	}
+}
+
+// halted reports whether Close or the context has ended the goroutine, and then sets the error
+// Read reports and returns b (not handed on) to the pool.
+func (ra *readahead) halted(b *[]byte) bool {
+	var err error
+	select {
+	case <-ra.stop:
+		err = errReadaheadClosed
+	case <-ra.ctx.Done():
+		err = ra.ctx.Err()
+	default:
+	}
+	if err == nil {
+		return false
+	}
+	if b != nil {
+		readaheadPool.Put(b)
+	}
+	ra.err = err
+	return true
 }
 
 // Read implements io.Reader.
