@@ -2,6 +2,10 @@ package sqlitestore_test
 
 import (
 	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -81,8 +85,76 @@ func TestReopen(t *testing.T) {
 		t.Fatalf("after reopen Get = %q, %v", r.Value, err)
 	}
 	v, err := s.SchemaVersion(ctx)
-	if err != nil || v != 1 {
-		t.Errorf("SchemaVersion = %d, %v; want 1", v, err)
+	if err != nil || v != latestSchema {
+		t.Errorf("SchemaVersion = %d, %v; want %d", v, err, latestSchema)
+	}
+}
+
+// latestSchema is the number of the last migration in migrations/.
+const latestSchema = 2
+
+// TestMigrateFromVersion1 opens a database that version 1 of the schema created (records as a
+// WITHOUT ROWID table) and holding small and large values: the upgrade keeps every record,
+// its version and its order, and records is then a rowid table.
+func TestMigrateFromVersion1(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "v1.db")
+	db, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	large := strings.Repeat("0123456789abcdef", 4096) // 64 KiB: overflow pages
+	for _, q := range []string{
+		`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied INTEGER NOT NULL)`,
+		`INSERT INTO schema_migrations VALUES (1, '0001_init', 0)`,
+		`CREATE TABLE records (namespace TEXT NOT NULL, key TEXT NOT NULL, value BLOB NOT NULL,
+			version INTEGER NOT NULL CHECK (version >= 1), updated INTEGER NOT NULL, PRIMARY KEY (namespace, key)) WITHOUT ROWID`,
+		`INSERT INTO records VALUES ('iam/role', 'b', 'small', 3, 1), ('iam/role', 'a', 'x', 1, 1), ('audit/log', 'c/1', '` + large + `', 1, 2)`,
+	} {
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			t.Fatalf("%.60s: %v", q, err)
+		}
+	}
+	db.Close()
+
+	s := openAt(t, path, nil)
+	if v, err := s.SchemaVersion(ctx); err != nil || v != latestSchema {
+		t.Fatalf("SchemaVersion = %d, %v; want %d", v, err, latestSchema)
+	}
+	recs, err := s.List(ctx, "iam/role", store.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range recs {
+		got = append(got, fmt.Sprintf("%s=%s@%d", r.Key, r.Value, r.Version))
+	}
+	if want := []string{"a=x@1", "b=small@3"}; !slices.Equal(got, want) {
+		t.Errorf("iam/role after the upgrade = %v, want %v", got, want)
+	}
+	if r, err := s.Get(ctx, "audit/log", "c/1"); err != nil || string(r.Value) != large {
+		t.Errorf("large value after the upgrade: %d bytes, %v", len(r.Value), err)
+	}
+	if err := s.Update(ctx, func(tx store.Tx) error {
+		if _, err := tx.Create(ctx, "iam/role", "a", []byte("again")); !errors.Is(err, store.ErrExists) {
+			return fmt.Errorf("Create of an existing key after the upgrade = %v, want ErrExists", err)
+		}
+		r, err := tx.Put(ctx, "iam/role", "b", []byte("newer"))
+		if err == nil && r.Version != 4 {
+			err = fmt.Errorf("Put after the upgrade gave version %d, want 4", r.Version)
+		}
+		return err
+	}); err != nil {
+		t.Error(err)
+	}
+	db, err = sql.Open("sqlite", "file:"+path+"?_query_only=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var rowid int64
+	if err := db.QueryRowContext(ctx, `SELECT rowid FROM records WHERE namespace = 'iam/role' AND key = 'a'`).Scan(&rowid); err != nil {
+		t.Errorf("records has no rowid after the upgrade: %v", err)
 	}
 }
 
@@ -103,8 +175,8 @@ func TestConcurrentOpen(t *testing.T) {
 	}
 	wg.Wait()
 	s := openAt(t, path, nil)
-	if v, err := s.SchemaVersion(context.Background()); err != nil || v != 1 {
-		t.Errorf("SchemaVersion = %d, %v; want 1", v, err)
+	if v, err := s.SchemaVersion(context.Background()); err != nil || v != latestSchema {
+		t.Errorf("SchemaVersion = %d, %v; want %d", v, err, latestSchema)
 	}
 }
 
