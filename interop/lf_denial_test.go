@@ -68,4 +68,20 @@ func TestLakeFormationDenialDecodes(t *testing.T) {
 	if !strings.Contains(mustJSON(pol["PolicyDocument"]), "arn:aws:s3:::sluice-lake/*") {
 		t.Errorf("service-linked role policy: %v", pol)
 	}
+
+	// Deleting it: refused (the task fails, naming the location) while a location uses it.
+	const slr = "AWSServiceRoleForLakeFormationDataAccess"
+	task := awsJSON(t, cli, root, ep, "iam", "delete-service-linked-role", "--role-name", slr)["DeletionTaskId"].(string)
+	st := awsJSON(t, cli, root, ep, "iam", "get-service-linked-role-deletion-status", "--deletion-task-id", task)
+	if got := mustJSON(st); st["Status"] != "FAILED" || !strings.Contains(got, `"Resources":["arn:aws:s3:::sluice-lake"]`) {
+		t.Errorf("deletion of the role in use: %s", got)
+	}
+	awsJSON(t, cli, root, ep, "iam", "get-role", "--role-name", slr)
+	awsFails(t, cli, analyst, ep, "AccessDenied", "iam", "delete-service-linked-role", "--role-name", slr)
+	awsJSON(t, cli, root, ep, "lakeformation", "deregister-resource", "--resource-arn", "arn:aws:s3:::sluice-lake")
+	task = awsJSON(t, cli, root, ep, "iam", "delete-service-linked-role", "--role-name", slr)["DeletionTaskId"].(string)
+	if st := awsJSON(t, cli, root, ep, "iam", "get-service-linked-role-deletion-status", "--deletion-task-id", task); st["Status"] != "SUCCEEDED" {
+		t.Errorf("deletion of the unused role: %v", st)
+	}
+	awsFails(t, cli, root, ep, "NoSuchEntity", "iam", "get-role", "--role-name", slr)
 }

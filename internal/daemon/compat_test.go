@@ -55,6 +55,7 @@ var partial = map[string]string{
 	"sts/AssumeRoleWithWebIdentity": "OIDC providers registered in IAM only (no OAuth 2.0 `ProviderId` providers such as Amazon or Facebook); keys come from the issuer's discovery document",
 
 	"iam/CreateServiceLinkedRole": "only for `lakeformation.amazonaws.com` (the role Lake Formation vends through for locations registered with `UseServiceLinkedRole`); `CustomSuffix` is refused",
+	"iam/DeleteServiceLinkedRole": "the deletion task runs within the call, so its status is `SUCCEEDED` or `FAILED` (the role is in use by locations registered with `UseServiceLinkedRole`, listed in `RoleUsageList`), never `IN_PROGRESS`; active sessions of the role are not checked",
 
 	"s3/ListObjectVersions":  "no versioning: every object is its only version (`VersionId` null)",
 	"s3/GetBucketAcl":        "fixed answer: the owner has FULL_CONTROL; access is decided by IAM and bucket policies",

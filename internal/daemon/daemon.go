@@ -286,7 +286,8 @@ func Start(ctx context.Context, cfg Config) (*Daemon, error) {
 		return nil, fmt.Errorf("audit: %w", err)
 	}
 	d.Auditing.Set(d.Audit)
-	d.IAMSlot.Set(iam.New(d.Store, d.Keyring, cfg.Account, &iam.Options{Logger: cfg.Logger, Now: cfg.Now}))
+	d.IAMSlot.Set(iam.New(d.Store, d.Keyring, cfg.Account, &iam.Options{Logger: cfg.Logger, Now: cfg.Now,
+		LinkedRoleUsage: lfLinkedRoleUsage(d.LFSlot, cfg.Region)}))
 	d.Mappings.Set(mappings.New(d.Store, func(ctx context.Context, p *identity.Principal, action, resource string) error {
 		return d.IAMSlot.Service().Authorize(ctx, p, iam.AuthzRequest{Action: action, Resource: resource})
 	}, mappings.IAMTrust{IAM: d.IAMSlot.Service, Account: cfg.Account}, cfg.Account, &mappings.Options{Logger: cfg.Logger, Now: cfg.Now}))

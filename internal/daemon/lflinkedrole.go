@@ -42,3 +42,18 @@ func (a lfLinkedRole) PutLinkedRolePolicy(ctx context.Context, doc string) error
 	}
 	return err
 }
+
+// lfLinkedRoleUsage answers IAM's DeleteServiceLinkedRole for Lake Formation's role: the
+// locations registered with UseServiceLinkedRole use it.
+func lfLinkedRoleUsage(lf *lakeformation.Slot, region string) iam.LinkedRoleUsage {
+	return func(ctx context.Context, service string) ([]iam.RoleUsage, error) {
+		if service != lfServiceName || lf.Service() == nil {
+			return nil, nil
+		}
+		locs, err := lf.Service().LinkedRoleLocations(ctx)
+		if err != nil || len(locs) == 0 {
+			return nil, err
+		}
+		return []iam.RoleUsage{{Region: region, Resources: locs}}, nil
+	}
+}

@@ -347,6 +347,7 @@ func TestEveryRouteAuthorizes(t *testing.T) {
 		"PolicySourceArn": {"arn:aws:iam::123456789012:user/u"}, "ActionNames.member.1": {"s3:GetObject"},
 		"PolicyInputList.member.1": {allowAll}, "PermissionsBoundary": {string(polARN)}, "Description": {"d"},
 		"AWSServiceName": {"lakeformation.amazonaws.com"},
+		"DeletionTaskId": {"task/aws-service-role/lakeformation.amazonaws.com/AWSServiceRoleForLakeFormationDataAccess/x"},
 	}
 	routes := s.Routes()
 	before := snapshot(t, s)

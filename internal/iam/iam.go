@@ -28,6 +28,9 @@ type Options struct {
 	Now    func() time.Time // default time.Now
 	Rand   io.Reader        // default crypto/rand
 	Logger *slog.Logger     // default: discard
+	// LinkedRoleUsage answers, for DeleteServiceLinkedRole, which resources of a service use
+	// its service-linked role; nil means none do.
+	LinkedRoleUsage LinkedRoleUsage
 }
 
 // Service implements the IAM API and Authorize.
@@ -38,6 +41,8 @@ type Service struct {
 	now     func() time.Time
 	rand    io.Reader
 	log     *slog.Logger
+
+	usage LinkedRoleUsage
 
 	cache *cache
 	used  *lastUsed
@@ -58,6 +63,7 @@ func New(st store.Store, ring *keyring.Ring, account identity.AccountID, opts *O
 		if opts.Logger != nil {
 			s.log = opts.Logger
 		}
+		s.usage = opts.LinkedRoleUsage
 	}
 	s.cache = newCache()
 	s.used = &lastUsed{pending: map[identity.AccessKeyID]keyUse{}, written: map[identity.AccessKeyID]time.Time{}}
@@ -74,6 +80,7 @@ const (
 	nsKey     = "iam/accesskey"
 	nsKeyUsed = "iam/keyused"
 	nsMeta    = "iam/meta"
+	nsTask    = "iam/slrdeletion" // service-linked role deletion tasks, by task id
 
 	genKey = "generation"
 )

@@ -2,6 +2,7 @@ package iam
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/sluicehq/sluice/internal/identity"
 	"github.com/sluicehq/sluice/internal/policy"
 	"github.com/sluicehq/sluice/internal/store"
+	"github.com/sluicehq/sluice/internal/store/storejson"
 )
 
 // Service-linked roles. A service-linked role belongs to an AWS service: its name and path
@@ -137,4 +139,135 @@ func (s *Service) CreateServiceLinkedRole(ctx context.Context, p *identity.Princ
 		return nil, err
 	}
 	return &CreateServiceLinkedRoleOutput{Role: roleOut(r, true)}, nil
+}
+
+// Deleting a service-linked role. On AWS, DeleteServiceLinkedRole submits a deletion task that
+// the linked service runs, and GetServiceLinkedRoleDeletionStatus reports how it ended; a role
+// whose service still uses it (Lake Formation: locations registered with
+// UseServiceLinkedRole) is not deleted and the task fails, naming those resources. Sluice runs
+// the task within the call and keeps its outcome in the store, so any replica answers for it.
+// A deleted role goes with the policies its service wrote on it.
+
+// RoleUsage is where a service-linked role is in use: resource ARNs in one region.
+type RoleUsage struct {
+	Region    string
+	Resources []string `xml:"Resources>member"`
+}
+
+// LinkedRoleUsage returns the resources of service (e.g. "lakeformation.amazonaws.com") that use
+// its service-linked role.
+type LinkedRoleUsage func(ctx context.Context, service string) ([]RoleUsage, error)
+
+// Deletion task states.
+const (
+	taskSucceeded = "SUCCEEDED"
+	taskFailed    = "FAILED"
+)
+
+// deletionTask is a stored task's outcome.
+type deletionTask struct {
+	Status  string
+	Reason  string      `json:",omitempty"`
+	Usage   []RoleUsage `json:",omitempty"`
+	Created time.Time
+}
+
+// DeleteServiceLinkedRoleOutput is DeleteServiceLinkedRole's response.
+type DeleteServiceLinkedRoleOutput struct {
+	DeletionTaskId string
+}
+
+// DeleteServiceLinkedRole deletes a service-linked role unless its service uses it
+// (iam:DeleteServiceLinkedRole on the role). A role that is not service-linked is
+// NoSuchEntity, the one error of the operation that fits.
+func (s *Service) DeleteServiceLinkedRole(ctx context.Context, p *identity.Principal, in *RoleNameInput) (*DeleteServiceLinkedRoleOutput, error) {
+	r, err := s.roleTarget(ctx, p, "DeleteServiceLinkedRole", in.RoleName, nil)
+	if err != nil {
+		return nil, err
+	}
+	svc := linkedTo(r.Path)
+	if svc == "" {
+		return nil, noSuchEntity("The role with name %s is not a service-linked role.", r.Name)
+	}
+	id, err := s.newID("")
+	if err != nil {
+		return nil, err
+	}
+	// task/aws-service-role/<service>/<role>/<id>, as AWS forms it; the id is Sluice's.
+	taskID := "task" + r.Path + r.Name + "/" + strings.ToLower(id)
+	task := deletionTask{Status: taskSucceeded, Created: s.stamp()}
+	if s.usage != nil {
+		used, err := s.usage(ctx, svc)
+		if err != nil {
+			return nil, err
+		}
+		if n := countResources(used); n > 0 {
+			task.Status, task.Usage = taskFailed, used
+			task.Reason = fmt.Sprintf("The service-linked role %s is in use by %d %s resource(s); remove them from the service first.", r.Name, n, svc)
+		}
+	}
+	err = s.update(ctx, func(tx store.Tx) error {
+		if task.Status == taskSucceeded {
+			if err := tx.Delete(ctx, nsRole, keyOf(r.Name)); err != nil {
+				return notFound(err, "The role with name %s cannot be found.", r.Name)
+			}
+		}
+		return storejson.Put(ctx, tx, nsTask, taskID, &task)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &DeleteServiceLinkedRoleOutput{DeletionTaskId: taskID}, nil
+}
+
+func countResources(used []RoleUsage) int {
+	n := 0
+	for _, u := range used {
+		n += len(u.Resources)
+	}
+	return n
+}
+
+// GetServiceLinkedRoleDeletionStatusInput is GetServiceLinkedRoleDeletionStatus's request.
+type GetServiceLinkedRoleDeletionStatusInput struct {
+	DeletionTaskId string `query:"DeletionTaskId,required"`
+}
+
+// GetServiceLinkedRoleDeletionStatusOutput is GetServiceLinkedRoleDeletionStatus's response.
+type GetServiceLinkedRoleDeletionStatusOutput struct {
+	Status string
+	Reason *DeletionTaskFailureReason `xml:",omitempty"`
+}
+
+// DeletionTaskFailureReason says why a deletion task failed.
+type DeletionTaskFailureReason struct {
+	Reason        string      `xml:",omitempty"`
+	RoleUsageList []RoleUsage `xml:"RoleUsageList>member"`
+}
+
+// GetServiceLinkedRoleDeletionStatus reports a deletion task's outcome
+// (iam:GetServiceLinkedRoleDeletionStatus on the role the task names). A task id not of the
+// form DeleteServiceLinkedRole returns is InvalidInput; an unknown one, NoSuchEntity.
+func (s *Service) GetServiceLinkedRoleDeletionStatus(ctx context.Context, p *identity.Principal, in *GetServiceLinkedRoleDeletionStatusInput) (*GetServiceLinkedRoleDeletionStatusOutput, error) {
+	id := in.DeletionTaskId
+	// task/aws-service-role/<service>/<role>/<id>
+	rest, ok := strings.CutPrefix(id, "task"+linkedPathPrefix)
+	i := strings.LastIndexByte(rest, '/')
+	j := strings.LastIndexByte(rest[:max(i, 0)], '/')
+	if !ok || len(id) > 1000 || j <= 0 || i == j+1 || i == len(rest)-1 {
+		return nil, invalidInput("Invalid deletion task id %s.", id)
+	}
+	path, name := linkedPathPrefix+rest[:j+1], rest[j+1:i]
+	if err := s.authorize(ctx, p, "GetServiceLinkedRoleDeletionStatus", s.arn("role", path, name), nil); err != nil {
+		return nil, err
+	}
+	task, err := storejson.Get[deletionTask](ctx, s.st, nsTask, id)
+	if err != nil {
+		return nil, notFound(err, "Deletion task %s cannot be found.", id)
+	}
+	out := &GetServiceLinkedRoleDeletionStatusOutput{Status: task.Status}
+	if task.Status == taskFailed {
+		out.Reason = &DeletionTaskFailureReason{Reason: task.Reason, RoleUsageList: task.Usage}
+	}
+	return out, nil
 }

@@ -68,9 +68,19 @@ func (s *Service) syncLinkedRole(ctx context.Context) error {
 	}
 	s.linkMu.Lock()
 	defer s.linkMu.Unlock()
+	locs, err := s.LinkedRoleLocations(ctx)
+	if err != nil {
+		return err
+	}
+	return s.linked.PutLinkedRolePolicy(ctx, LinkedRolePolicy(locs))
+}
+
+// LinkedRoleLocations returns the locations registered with UseServiceLinkedRole: what uses the
+// service-linked role, so that IAM does not delete it under them (DeleteServiceLinkedRole).
+func (s *Service) LinkedRoleLocations(ctx context.Context) ([]string, error) {
 	recs, _, err := listJSON[locationRecord](ctx, s.st, nsLocation, "")
 	if err != nil {
-		return internal(err)
+		return nil, internal(err)
 	}
 	var locs []string
 	for _, r := range recs {
@@ -78,5 +88,5 @@ func (s *Service) syncLinkedRole(ctx context.Context) error {
 			locs = append(locs, r.ResourceArn)
 		}
 	}
-	return s.linked.PutLinkedRolePolicy(ctx, LinkedRolePolicy(locs))
+	return locs, nil
 }
