@@ -123,11 +123,12 @@ func (s *Server) SetReady(ready bool) {
 // connects the moment the port is bound is served rather than failed. It reports false, having
 // answered 503 ServiceUnavailable (retryable for every SDK), when startup takes longer than
 // StartWait or the client goes away; such a request reached no service and is not audited, as
-// the audit log is not open yet.
+// the audit log is not open yet, but it is counted in the metrics (operation "unknown").
 func (s *Server) waitStarted(w http.ResponseWriter, r *http.Request) bool {
 	if s.isStarted.Load() {
 		return true
 	}
+	start := s.cfg.Now()
 	t := time.NewTimer(s.cfg.StartWait)
 	defer t.Stop()
 	select {
@@ -141,6 +142,11 @@ func (s *Server) waitStarted(w http.ResponseWriter, r *http.Request) bool {
 	w.Header().Set("Retry-After", "1")
 	c.Fail(w, r, awsproto.Errorf(http.StatusServiceUnavailable, "ServiceUnavailable",
 		"Sluice is starting: its store is not open yet. Retry shortly."))
+	svc := "unknown"
+	if c.Service != nil {
+		svc = c.Service.Name
+	}
+	s.cfg.Metrics.observe(svc, "unknown", http.StatusServiceUnavailable, s.cfg.Now().Sub(start))
 	s.cfg.Logger.Warn("request refused: still starting", "request_id", c.RequestID, "wait", s.cfg.StartWait)
 	return false
 }

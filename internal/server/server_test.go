@@ -216,6 +216,15 @@ func TestRequestsWaitForStart(t *testing.T) {
 	if status != 503 || !strings.Contains(body, "<Code>ServiceUnavailable</Code>") || !strings.Contains(body, "starting") {
 		t.Errorf("start timed out: %d %s", status, body)
 	}
+	resp, err := http.Get(hs2.URL + "/_sluice/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(data), `sluice_requests_total{code="503",operation="unknown",service="sts"} 1`) {
+		t.Errorf("the refused request is not counted:\n%s", data)
+	}
 }
 
 func TestMetricsLabelsAreBounded(t *testing.T) {
