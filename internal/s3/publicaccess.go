@@ -29,6 +29,9 @@ func (b *bucketRecord) publicAccessBlock() publicAccessBlockDoc {
 	if b == nil {
 		return d
 	}
+	if b.parsed != nil {
+		return b.parsed.pab
+	}
 	if doc, ok := b.Configs["publicAccessBlock"]; ok {
 		if p, err := parsePublicAccessBlock([]byte(doc)); err == nil {
 			d = *p
@@ -45,7 +48,13 @@ func resourcePolicy(b *bucketRecord, p *identity.Principal) (*policy.Policy, err
 	if b == nil || b.Policy == "" {
 		return nil, nil
 	}
-	pol, err := parseStoredPolicy(b.Policy)
+	var pol *policy.Policy
+	var err error
+	if b.parsed != nil {
+		pol, err = b.parsed.pol, b.parsed.polErr
+	} else {
+		pol, err = parseStoredPolicy(b.Policy)
+	}
 	if err != nil {
 		return nil, err
 	}

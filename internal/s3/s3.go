@@ -1,6 +1,7 @@
 package s3
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/json"
@@ -11,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/sluicehq/sluice/internal/awsproto"
@@ -46,6 +48,7 @@ type Service struct {
 	log     *slog.Logger
 	now     func() time.Time
 	rand    io.Reader
+	buckets bucketCache
 }
 
 // New returns the gateway for account's buckets, kept in st (records) and blobs (bytes).
@@ -264,23 +267,70 @@ type bucketRecord struct {
 	// Configs are the stored sub-resource configurations: query parameter ("tagging") → the
 	// XML document as GET returns it.
 	Configs map[string]string `json:"configs,omitempty"`
+
+	// parsed is set on the records getBucket returns, which are shared and must not be changed.
+	parsed *bucketParsed
 }
 
+// bucketParsed is what every request needs of a bucket record beyond its fields.
+type bucketParsed struct {
+	pol    *policy.Policy // nil without a policy
+	polErr error
+	pab    publicAccessBlockDoc
+}
+
+// getBucket reads a bucket's record (through the store's cache when it has one). Records are
+// decoded, and their policy and public access block parsed, once per change: the last of each
+// bucket is kept with the stored bytes it came from, and reused while they are the same.
 func (s *Service) getBucket(ctx context.Context, name string) (*bucketRecord, error) {
 	if !validBucketName(name) {
 		return nil, nil
 	}
-	rec, err := s.st.Get(ctx, bucketNS, name)
+	rec, err := store.GetCached(ctx, s.st, bucketNS, name)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, err
 	}
+	return s.buckets.decode(name, rec.Value)
+}
+
+// bucketCache holds the decoded records of up to bucketCacheMax buckets.
+type bucketCache struct {
+	mu sync.Mutex
+	m  map[string]bucketCached
+}
+
+type bucketCached struct {
+	raw []byte
+	rec *bucketRecord
+}
+
+const bucketCacheMax = 1024
+
+func (c *bucketCache) decode(name string, raw []byte) (*bucketRecord, error) {
+	c.mu.Lock()
+	e, ok := c.m[name]
+	c.mu.Unlock()
+	if ok && bytes.Equal(e.raw, raw) {
+		return e.rec, nil
+	}
 	b := new(bucketRecord)
-	if err := json.Unmarshal(rec.Value, b); err != nil {
+	if err := json.Unmarshal(raw, b); err != nil {
 		return nil, err
 	}
+	p := &bucketParsed{pab: b.publicAccessBlock()}
+	if b.Policy != "" {
+		p.pol, p.polErr = parseStoredPolicy(b.Policy)
+	}
+	b.parsed = p
+	c.mu.Lock()
+	if c.m == nil || len(c.m) >= bucketCacheMax {
+		c.m = map[string]bucketCached{}
+	}
+	c.m[name] = bucketCached{raw: raw, rec: b}
+	c.mu.Unlock()
 	return b, nil
 }
 

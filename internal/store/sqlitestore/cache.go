@@ -13,6 +13,9 @@ import (
 //
 // A read that raced a commit must not put back what the commit replaced: a commit bumps epoch,
 // and a read stores its result only if epoch did not move while it read.
+//
+// Keys can come from requests (S3 bucket names, absent ones included), so the cache holds at
+// most cacheMax of them and starts afresh when full.
 type cache struct {
 	mu    sync.Mutex
 	epoch uint64
@@ -23,6 +26,8 @@ type cached struct {
 	rec   store.Record
 	found bool
 }
+
+const cacheMax = 4096
 
 func cacheKey(ns, key string) string { return ns + "\x00" + key }
 
@@ -52,7 +57,7 @@ func (s *Store) GetCached(ctx context.Context, ns, key string) (store.Record, er
 	}
 	c.mu.Lock()
 	if c.epoch == epoch {
-		if c.m == nil {
+		if c.m == nil || len(c.m) >= cacheMax {
 			c.m = map[string]cached{}
 		}
 		v := rec
