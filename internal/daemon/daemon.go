@@ -209,15 +209,9 @@ func Start(ctx context.Context, cfg Config) (*Daemon, error) {
 	d.Mappings.Register(d.Native)
 	d.Tables = &tables.Slot{}
 	d.Tables.Register(d.Native)
-	// Lake Formation's query API reads through the same filtered path; its work unit tokens are
-	// sealed by the key ring, so any replica serves GetWorkUnitResults.
-	query := lfquery.New(d.Tables, d.Keyring, func(ctx context.Context, p *identity.Principal, action, resource string) error {
-		svc := d.IAMSlot.Service()
-		if svc == nil {
-			return errors.New("IAM is not running yet")
-		}
-		return svc.Authorize(ctx, p, iam.AuthzRequest{Action: action, Resource: resource})
-	}, &lfquery.Options{Now: cfg.Now, Logger: cfg.Logger})
+	// Lake Formation's query API reads through the same filtered path; its state is in the store
+	// and its work unit tokens are sealed by the key ring, so any replica serves every call.
+	query := &lfquery.Slot{}
 	logins := http.NewServeMux()
 	if cfg.KRB5Keytab != "" {
 		kt, err := krblogin.LoadKeytab(cfg.KRB5Keytab, cfg.KRB5Service)
@@ -314,6 +308,9 @@ func Start(ctx context.Context, cfg Config) (*Daemon, error) {
 	})
 	d.GlueSlot.Service().SetGovernance(lfSvc)
 	d.LFSlot.Set(lfSvc)
+	query.Set(lfquery.New(d.Store, d.Tables, d.Keyring, func(ctx context.Context, p *identity.Principal, action, resource string) error {
+		return d.IAMSlot.Service().Authorize(ctx, p, iam.AuthzRequest{Action: action, Resource: resource})
+	}, &lfquery.Options{Now: cfg.Now, Logger: cfg.Logger}))
 	if err := d.startS3(); err != nil {
 		d.http.Close()
 		d.Store.Close()

@@ -39,12 +39,13 @@
 // at most 1000; NextToken), one WorkUnitRange per unit (WorkUnitIdMin = WorkUnitIdMax).
 //
 // The QueryId is too short to carry a sealed query, so query state — the statement, the work
-// units, the statistics — lives in the memory of the replica that planned it, for the TTL (default
-// one hour). A query id the replica does not know for the caller (another replica's, another
-// principal's, one from before a restart, or one past its TTL) is EXPIRED to GetQueryState and
-// ExpiredException (410) to GetWorkUnits and GetQueryStatistics; the model gives those
-// operations ExpiredException and GetQueryState the EXPIRED state, and does not say what AWS
-// answers for an id it never issued. A malformed id (not 36 characters) is InvalidInputException.
+// units, the executions — is kept in the store (state.go) for the TTL (default one hour): every
+// replica sharing the store answers for every query, and a restart loses none. A query id not
+// known for the caller (never issued, another principal's, or past its TTL) is EXPIRED to
+// GetQueryState and ExpiredException (410) to GetWorkUnits and GetQueryStatistics; the model
+// gives those operations ExpiredException and GetQueryState the EXPIRED state, and does not say
+// what AWS answers for an id it never issued. A malformed id (not 36 characters) is
+// InvalidInputException.
 //
 // The WorkUnitToken, unlike the QueryId, is self-contained: the key ring seals (AES-256-GCM,
 // purpose-bound) the query id, unit id, owner ARN, database, table, columns, where clause, limit,
@@ -58,7 +59,7 @@
 // response body (the model's streaming ResultStream payload; see awsproto.Stream). Each read is
 // audited like the native ReadRows: additionalEventData holds the columns, row filter, cell
 // filters, where clause and limit that applied, with queryId and workUnitId; the token is kept
-// out of the record. Statistics count the work units this replica served.
+// out of the record, and the unit's execution is added to the query's statistics in the store.
 //
 // # Host prefixes
 //

@@ -13,9 +13,9 @@ type Kind uint8
 const (
 	// Invalid: a malformed statement, query id, work unit id or token, or an unsupported input.
 	Invalid Kind = iota + 1
-	// Expired: the query is past its lifetime, or unknown to this replica, or not the caller's.
+	// Expired: the query is past its lifetime, never issued, or not the caller's.
 	Expired
-	// Throttled: too many queries are open on this replica.
+	// Throttled: this replica has planned too many queries that are still open.
 	Throttled
 )
 

@@ -3,6 +3,7 @@ package lfquery
 import (
 	"context"
 	"crypto/rand"
+	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
@@ -15,6 +16,7 @@ import (
 	"github.com/sluicehq/sluice/internal/identity"
 	"github.com/sluicehq/sluice/internal/keyring"
 	"github.com/sluicehq/sluice/internal/rowfilter"
+	"github.com/sluicehq/sluice/internal/store"
 	"github.com/sluicehq/sluice/internal/tables"
 	"github.com/sluicehq/sluice/internal/uuid"
 )
@@ -31,7 +33,7 @@ type Authorizer func(ctx context.Context, p *identity.Principal, action, resourc
 type Options struct {
 	// TTL is how long a query and its work unit tokens live (default 1 h).
 	TTL time.Duration
-	// MaxQueries bounds the open queries of this replica (default 10,000); beyond it
+	// MaxQueries bounds the open queries planned by this replica (default 10,000); beyond it
 	// StartQueryPlanning answers ThrottledException.
 	MaxQueries int
 	Now        func() time.Time // default time.Now
@@ -41,6 +43,7 @@ type Options struct {
 
 // Service is Lake Formation's query API over the filtered read path.
 type Service struct {
+	st     store.Store
 	tables Tables
 	ring   *keyring.Ring
 	authz  Authorizer
@@ -50,32 +53,17 @@ type Service struct {
 	rand   io.Reader
 	log    *slog.Logger
 
-	mu      sync.Mutex
-	queries map[string]*query
+	mu         sync.Mutex
+	planned    map[string]time.Time // the open queries this replica planned: expiry by id
+	lastSweep  time.Time
+	sweepAfter string // where the sweep under way goes on; "" between sweeps
 }
 
-// query is what this replica remembers of a query it planned.
-type query struct {
-	id        string
-	owner     identity.ARN
-	stmt      *Statement
-	submitted time.Time
-	expires   time.Time
-	planning  time.Duration
-	units     [][]tables.File
-	estimated int64
-	// Execution on this replica.
-	executed map[int64]bool
-	execTime time.Duration
-	execRuns int64
-	scanned  int64
-}
-
-// New returns the query API over a table reader, the key ring that seals work unit tokens and
-// IAM's authorizer.
-func New(tbl Tables, ring *keyring.Ring, authz Authorizer, opts *Options) *Service {
-	s := &Service{tables: tbl, ring: ring, authz: authz, ttl: time.Hour, max: 10000, now: time.Now, rand: rand.Reader,
-		log: slog.New(slog.DiscardHandler), queries: map[string]*query{}}
+// New returns the query API over a table reader, keeping query state in st, with the key ring
+// that seals work unit tokens and IAM's authorizer.
+func New(st store.Store, tbl Tables, ring *keyring.Ring, authz Authorizer, opts *Options) *Service {
+	s := &Service{st: st, tables: tbl, ring: ring, authz: authz, ttl: time.Hour, max: 10000, now: time.Now, rand: rand.Reader,
+		log: slog.New(slog.DiscardHandler), planned: map[string]time.Time{}}
 	if opts != nil {
 		if opts.TTL > 0 {
 			s.ttl = opts.TTL
@@ -162,29 +150,30 @@ func (s *Service) StartQueryPlanning(ctx context.Context, p *identity.Principal,
 	if err != nil {
 		return nil, err
 	}
-	q := &query{owner: principalARN(p), stmt: st, submitted: start, expires: start.Add(s.ttl), executed: map[int64]bool{}}
+	q := &queryRecord{Owner: principalARN(p), Statement: *st, Submitted: start, Expires: start.Add(s.ttl)}
 	// One work unit per data file; a LIMIT is global, so a limited query (or an empty table) is
 	// one unit over all files.
 	if st.Limit > 0 || len(files) <= 1 {
-		q.units = [][]tables.File{files}
+		q.Units = [][]tables.File{files}
 	} else {
 		for _, f := range files {
-			q.units = append(q.units, []tables.File{f})
+			q.Units = append(q.Units, []tables.File{f})
 		}
 	}
 	for _, f := range files {
-		q.estimated += f.Size
+		q.Estimated += f.Size
 	}
-	q.planning = s.now().Sub(start)
-	if err := s.add(q); err != nil {
+	q.Planning = s.now().Sub(start)
+	id, err := s.add(ctx, q)
+	if err != nil {
 		return nil, apiError(err)
 	}
 	if c := awsproto.CallFrom(ctx); c != nil {
 		c.Extra = rd.Applied()
-		c.Extra["queryId"] = q.id
-		c.Extra["workUnits"] = len(q.units)
+		c.Extra["queryId"] = id
+		c.Extra["workUnits"] = len(q.Units)
 	}
-	return &StartQueryPlanningOutput{QueryId: q.id}, nil
+	return &StartQueryPlanningOutput{QueryId: id}, nil
 }
 
 // open opens the statement's read for p, placing where-clause errors in the statement.
@@ -221,9 +210,9 @@ const (
 )
 
 // GetQueryState reports WORKUNITS_AVAILABLE once planned (planning is synchronous), FINISHED
-// once this replica served every work unit, and EXPIRED for a query past its lifetime or one
-// this replica does not know for the caller (another replica's, another principal's, or from
-// before a restart). The model gives this operation no ExpiredException: the state says it.
+// once every work unit has been served (by any replica), and EXPIRED for a query past its
+// lifetime or one not known for the caller (never issued, or another principal's). The model
+// gives this operation no ExpiredException: the state says it.
 func (s *Service) GetQueryState(ctx context.Context, p *identity.Principal, in *QueryIDInput) (*GetQueryStateOutput, error) {
 	if err := s.iam(ctx, p, "GetQueryState"); err != nil {
 		return nil, err
@@ -231,13 +220,15 @@ func (s *Service) GetQueryState(ctx context.Context, p *identity.Principal, in *
 	if err := checkQueryID(in.QueryId); err != nil {
 		return nil, apiError(err)
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	q := s.lookupLocked(p, in.QueryId)
-	switch {
-	case q == nil:
-		return &GetQueryStateOutput{State: StateExpired}, nil
-	case len(q.executed) == len(q.units):
+	q, err := s.lookup(ctx, p, in.QueryId)
+	if err != nil || q == nil {
+		return &GetQueryStateOutput{State: StateExpired}, err
+	}
+	ex, err := s.executions(ctx, in.QueryId)
+	if err != nil {
+		return nil, err
+	}
+	if len(ex) == len(q.Units) {
 		return &GetQueryStateOutput{State: StateFinished}, nil
 	}
 	return &GetQueryStateOutput{State: StateWorkUnitsAvailable}, nil
@@ -290,22 +281,24 @@ func (s *Service) GetWorkUnits(ctx context.Context, p *identity.Principal, in *G
 		}
 		from = n
 	}
-	s.mu.Lock()
-	q := s.lookupLocked(p, in.QueryId)
-	s.mu.Unlock()
+	q, err := s.lookup(ctx, p, in.QueryId)
+	if err != nil {
+		return nil, err
+	}
 	if q == nil {
 		return nil, apiError(expired(in.QueryId))
 	}
-	if from > len(q.units) {
+	if from > len(q.Units) {
 		return nil, invalid("NextToken is not valid")
 	}
-	out := &GetWorkUnitsOutput{QueryId: q.id, WorkUnitRanges: []WorkUnitRange{}}
-	to := min(from+size, len(q.units))
+	out := &GetWorkUnitsOutput{QueryId: in.QueryId, WorkUnitRanges: []WorkUnitRange{}}
+	to := min(from+size, len(q.Units))
+	st := &q.Statement
 	for i := from; i < to; i++ {
-		c := &unitClaims{Query: q.id, Unit: int64(i), Owner: string(q.owner), Database: q.stmt.Database, Table: q.stmt.Table,
-			Columns: q.stmt.Columns, Where: q.stmt.Where, WherePos: q.stmt.WherePos, Limit: q.stmt.Limit, Expires: q.expires.Unix()}
-		c.Files = make([]string, len(q.units[i]))
-		for k, f := range q.units[i] {
+		c := &unitClaims{Query: in.QueryId, Unit: int64(i), Owner: string(q.Owner), Database: st.Database, Table: st.Table,
+			Columns: st.Columns, Where: st.Where, WherePos: st.WherePos, Limit: st.Limit, Expires: q.Expires.Unix()}
+		c.Files = make([]string, len(q.Units[i]))
+		for k, f := range q.Units[i] {
 			c.Files[k] = f.Key
 			c.Bytes += f.Size
 		}
@@ -315,7 +308,7 @@ func (s *Service) GetWorkUnits(ctx context.Context, p *identity.Principal, in *G
 		}
 		out.WorkUnitRanges = append(out.WorkUnitRanges, WorkUnitRange{WorkUnitIdMin: int64(i), WorkUnitIdMax: int64(i), WorkUnitToken: tok})
 	}
-	if to < len(q.units) {
+	if to < len(q.Units) {
 		next := strconv.Itoa(to)
 		out.NextToken = &next
 	}
@@ -384,12 +377,15 @@ func (s *Service) GetWorkUnitResults(ctx context.Context, p *identity.Principal,
 			s.log.Error("lfquery: work unit results", "query", c.Query, "unit", c.Unit, "database", c.Database, "table", c.Table, "err", err)
 			return err
 		}
-		s.executed(p, c, s.now().Sub(start))
+		if err := s.executed(ctx, p, c, s.now().Sub(start)); err != nil {
+			// The rows went out; only the statistics miss this execution.
+			s.log.Error("lfquery: recording a work unit's execution", "query", c.Query, "unit", c.Unit, "err", err)
+		}
 		return nil
 	}}, nil
 }
 
-// ExecutionStatistics is the model's shape (this replica's executions).
+// ExecutionStatistics is the model's shape (the executions of every replica).
 type ExecutionStatistics struct {
 	AverageExecutionTimeMillis int64
 	DataScannedBytes           int64
@@ -420,7 +416,7 @@ type GetQueryStatisticsOutput struct {
 	QuerySubmissionTime *ISO8601
 }
 
-// GetQueryStatistics reports the planning and this replica's execution of a query.
+// GetQueryStatistics reports the planning and the executions of a query.
 func (s *Service) GetQueryStatistics(ctx context.Context, p *identity.Principal, in *QueryIDInput) (*GetQueryStatisticsOutput, error) {
 	if err := s.iam(ctx, p, "GetQueryStatistics"); err != nil {
 		return nil, err
@@ -428,75 +424,87 @@ func (s *Service) GetQueryStatistics(ctx context.Context, p *identity.Principal,
 	if err := checkQueryID(in.QueryId); err != nil {
 		return nil, apiError(err)
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	q := s.lookupLocked(p, in.QueryId)
+	q, err := s.lookup(ctx, p, in.QueryId)
+	if err != nil {
+		return nil, err
+	}
 	if q == nil {
 		return nil, apiError(expired(in.QueryId))
 	}
-	ex := &ExecutionStatistics{DataScannedBytes: q.scanned, WorkUnitsExecutedCount: q.execRuns}
-	if q.execRuns > 0 {
-		ex.AverageExecutionTimeMillis = q.execTime.Milliseconds() / q.execRuns
+	execs, err := s.executions(ctx, in.QueryId)
+	if err != nil {
+		return nil, err
 	}
-	sub := ISO8601(q.submitted)
+	ex := &ExecutionStatistics{}
+	var total time.Duration
+	for _, e := range execs {
+		ex.DataScannedBytes += e.Bytes
+		ex.WorkUnitsExecutedCount += e.Runs
+		total += e.Time
+	}
+	if ex.WorkUnitsExecutedCount > 0 {
+		ex.AverageExecutionTimeMillis = total.Milliseconds() / ex.WorkUnitsExecutedCount
+	}
+	sub := ISO8601(q.Submitted)
 	return &GetQueryStatisticsOutput{
 		ExecutionStatistics: ex,
-		PlanningStatistics: &PlanningStatistics{EstimatedDataToScanBytes: q.estimated, PlanningTimeMillis: q.planning.Milliseconds(),
-			WorkUnitsGeneratedCount: int64(len(q.units))},
+		PlanningStatistics: &PlanningStatistics{EstimatedDataToScanBytes: q.Estimated, PlanningTimeMillis: q.Planning.Milliseconds(),
+			WorkUnitsGeneratedCount: int64(len(q.Units))},
 		QuerySubmissionTime: &sub,
 	}, nil
 }
 
-// add registers q under a fresh id, dropping expired queries first.
-func (s *Service) add(q *query) error {
+// add stores q under a fresh id. It refuses a query beyond MaxQueries open ones planned here,
+// and sweeps a page of expired queries when a sweep is due or under way.
+func (s *Service) add(ctx context.Context, q *queryRecord) (string, error) {
+	now := s.now()
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	if len(s.queries) >= s.max {
-		now := s.now()
-		for id, old := range s.queries {
-			if !now.Before(old.expires) {
-				delete(s.queries, id)
+	if len(s.planned) >= s.max {
+		for id, exp := range s.planned {
+			if !now.Before(exp) {
+				delete(s.planned, id)
 			}
 		}
-		if len(s.queries) >= s.max {
-			return errorf(Throttled, "Too many open queries; try again later.")
+	}
+	full := len(s.planned) >= s.max
+	sweep, after := s.sweepAfter != "" || now.Sub(s.lastSweep) >= sweepEvery, s.sweepAfter
+	if sweep {
+		s.lastSweep = now
+	}
+	s.mu.Unlock()
+	if sweep {
+		next, err := s.sweep(ctx, after)
+		if err != nil {
+			s.log.Error("lfquery: deleting expired queries", "err", err)
 		}
+		s.mu.Lock()
+		s.sweepAfter = next
+		s.mu.Unlock()
+	}
+	if full {
+		return "", errorf(Throttled, "Too many open queries; try again later.")
+	}
+	data, err := json.Marshal(q)
+	if err != nil {
+		return "", err
 	}
 	for {
-		q.id = uuid.New(s.rand)
-		if s.queries[q.id] == nil {
-			break
+		id := uuid.New(s.rand)
+		err := s.st.Update(ctx, func(tx store.Tx) error {
+			_, err := tx.Create(ctx, nsQuery, id, data)
+			return err
+		})
+		if errors.Is(err, store.ErrExists) {
+			continue
 		}
+		if err != nil {
+			return "", err
+		}
+		s.mu.Lock()
+		s.planned[id] = q.Expires
+		s.mu.Unlock()
+		return id, nil
 	}
-	s.queries[q.id] = q
-	return nil
-}
-
-// lookupLocked returns the caller's live query id, or nil.
-func (s *Service) lookupLocked(p *identity.Principal, id string) *query {
-	q := s.queries[id]
-	if q == nil || q.owner != principalARN(p) {
-		return nil
-	}
-	if !s.now().Before(q.expires) {
-		delete(s.queries, id)
-		return nil
-	}
-	return q
-}
-
-// executed records a served work unit, when this replica planned its query.
-func (s *Service) executed(p *identity.Principal, c *unitClaims, d time.Duration) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	q := s.lookupLocked(p, c.Query)
-	if q == nil {
-		return
-	}
-	q.executed[c.Unit] = true
-	q.execRuns++
-	q.execTime += d
-	q.scanned += c.Bytes
 }
 
 func (s *Service) iam(ctx context.Context, p *identity.Principal, op string) error {

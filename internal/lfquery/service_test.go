@@ -22,6 +22,8 @@ import (
 	"github.com/sluicehq/sluice/internal/catalog"
 	"github.com/sluicehq/sluice/internal/identity"
 	"github.com/sluicehq/sluice/internal/keyring"
+	"github.com/sluicehq/sluice/internal/store"
+	"github.com/sluicehq/sluice/internal/store/memstore"
 	"github.com/sluicehq/sluice/internal/tables"
 )
 
@@ -97,14 +99,16 @@ type fixture struct {
 	svc    *Service
 	router *awsproto.JSONRouter
 	now    time.Time
+	st     store.Store
 	tbl    *tables.Service
 	ring   *keyring.Ring
 }
 
-// replica is another Sluice replica: the same tables and key ring, none of this one's memory.
+// replica is another Sluice replica: the same store, tables and key ring, none of this one's
+// memory (or this one after a restart).
 func (fx *fixture) replica() *fixture {
-	r := &fixture{now: fx.now, tbl: fx.tbl, ring: fx.ring}
-	r.svc = New(fx.tbl, fx.ring, allowIAM, &Options{Now: func() time.Time { return r.now }})
+	r := &fixture{now: fx.now, st: fx.st, tbl: fx.tbl, ring: fx.ring}
+	r.svc = New(fx.st, fx.tbl, fx.ring, allowIAM, &Options{Now: func() time.Time { return r.now }})
 	r.router = &awsproto.JSONRouter{Service: awsproto.LakeFormation, Ops: r.svc.Operations()}
 	return r
 }
@@ -140,7 +144,8 @@ func newFixture(t testing.TB, opts *Options) *fixture {
 		o.TTL, o.MaxQueries = opts.TTL, opts.MaxQueries
 	}
 	fx.tbl = tbl
-	fx.svc = New(tbl, ring, allowIAM, &o)
+	fx.st = memstore.New(nil)
+	fx.svc = New(fx.st, tbl, ring, allowIAM, &o)
 	fx.router = &awsproto.JSONRouter{Service: awsproto.LakeFormation, Ops: fx.svc.Operations()}
 	return fx
 }
@@ -386,25 +391,73 @@ func TestAuthorization(t *testing.T) {
 	}
 }
 
-// TestAnotherReplica: work unit tokens are self-contained, so another replica sharing the key ring
-// serves GetWorkUnitResults; the query itself lives on the replica that planned it.
+// TestAnotherReplica: query state is in the store and work unit tokens are self-contained, so a
+// client whose requests a load balancer spreads over replicas (or that outlives a restart) plans
+// on one, pages work units on another and reads them on either; the statistics and the state
+// count every replica's executions.
 func TestAnotherReplica(t *testing.T) {
 	fx := newFixture(t, nil)
-	id := fx.start(t, tina, "SELECT id FROM orders WHERE id < 4")
-	u := fx.units(t, tina, id)[0]
 	other := fx.replica()
-	r := other.do(t, tina, "GetWorkUnitResults", map[string]any{"QueryId": id, "WorkUnitId": u.WorkUnitIdMin, "WorkUnitToken": u.WorkUnitToken})
-	if r.status != 200 {
-		t.Fatalf("GetWorkUnitResults on another replica: %d %s", r.status, r.body)
+	id := fx.start(t, tina, "SELECT id FROM orders WHERE id < 4")
+	us := other.units(t, tina, id)
+	if len(us) != 3 {
+		t.Fatalf("%d work units on another replica, want 3", len(us))
 	}
-	if d := cmp.Diff([][]string{{"id"}, {"1"}, {"3"}}, rows(t, r.body)); d != "" {
-		t.Fatalf("(-want +got)\n%s", d)
+	for i, u := range us {
+		on := fx
+		if i%2 == 1 {
+			on = other
+		}
+		r := on.do(t, tina, "GetWorkUnitResults", map[string]any{"QueryId": id, "WorkUnitId": u.WorkUnitIdMin, "WorkUnitToken": u.WorkUnitToken})
+		if r.status != 200 {
+			t.Fatalf("GetWorkUnitResults of unit %d: %d %s", i, r.status, r.body)
+		}
+		if i == 0 {
+			if d := cmp.Diff([][]string{{"id"}, {"1"}, {"3"}}, rows(t, r.body)); d != "" {
+				t.Fatalf("(-want +got)\n%s", d)
+			}
+		}
 	}
-	if r := other.do(t, tina, "GetWorkUnits", map[string]any{"QueryId": id}); r.status != 410 || r.code != "ExpiredException" {
-		t.Fatalf("GetWorkUnits on another replica: %d %s", r.status, r.body)
+	if r := other.do(t, tina, "GetQueryState", map[string]any{"QueryId": id}); !strings.Contains(string(r.body), StateFinished) {
+		t.Fatalf("GetQueryState on another replica after every unit was read: %s", r.body)
 	}
-	if r := other.do(t, tina, "GetQueryState", map[string]any{"QueryId": id}); !strings.Contains(string(r.body), StateExpired) {
-		t.Fatalf("GetQueryState on another replica: %s", r.body)
+	r := fx.do(t, tina, "GetQueryStatistics", map[string]any{"QueryId": id})
+	var stats struct{ ExecutionStatistics ExecutionStatistics }
+	if err := json.Unmarshal(r.body, &stats); err != nil || stats.ExecutionStatistics.WorkUnitsExecutedCount != 3 {
+		t.Fatalf("statistics over both replicas: %s", r.body)
+	}
+	if r := other.do(t, admin, "GetWorkUnits", map[string]any{"QueryId": id}); r.status != 410 || r.code != "ExpiredException" {
+		t.Fatalf("another principal on another replica: %d %s", r.status, r.body)
+	}
+}
+
+// TestSweep: expired queries and their executions leave the store when a later query is
+// planned after sweepEvery.
+func TestSweep(t *testing.T) {
+	fx := newFixture(t, nil)
+	old := fx.start(t, tina, "SELECT id FROM orders")
+	u := fx.units(t, tina, old)[0]
+	if r := fx.do(t, tina, "GetWorkUnitResults", map[string]any{"QueryId": old, "WorkUnitId": u.WorkUnitIdMin, "WorkUnitToken": u.WorkUnitToken}); r.status != 200 {
+		t.Fatalf("%d %s", r.status, r.body)
+	}
+	count := func(ns string) int {
+		recs, err := fx.st.List(context.Background(), ns, store.ListOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(recs)
+	}
+	if q, e := count(nsQuery), count(nsExec); q != 1 || e != 1 {
+		t.Fatalf("before: %d queries, %d execution records", q, e)
+	}
+	fx.now = fx.now.Add(2 * time.Hour)
+	fresh := fx.start(t, tina, "SELECT id FROM orders")
+	recs, err := fx.st.List(context.Background(), nsQuery, store.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) != 1 || recs[0].Key != fresh || count(nsExec) != 0 {
+		t.Errorf("after the sweep: %d queries (want only %s), %d execution records", len(recs), fresh, count(nsExec))
 	}
 }
 
