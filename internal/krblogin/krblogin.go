@@ -82,6 +82,9 @@ type Options struct {
 	Audit        Auditor // nil records nothing (tests)
 	Region       string
 	Now          func() time.Time
+	// Replays, when set, records every authenticator for all replicas (see replay.go); gokrb5's
+	// own cache only covers this process.
+	Replays ReplayCache
 }
 
 // Handler serves Path.
@@ -164,8 +167,9 @@ func (e *AuthError) Error() string {
 func (e *AuthError) Unwrap() error { return e.Err }
 
 // Authenticate checks an Authorization header value and returns the client's principal
-// (name[/instance]@REALM).
-func (h *Handler) Authenticate(header string) (string, error) {
+// (name[/instance]@REALM). A refusal is an *AuthError; any other error means the replay cache
+// could not answer.
+func (h *Handler) Authenticate(ctx context.Context, header string) (string, error) {
 	scheme, tok, ok := strings.Cut(header, " ")
 	if !ok || !strings.EqualFold(scheme, "Negotiate") || strings.TrimSpace(tok) == "" {
 		return "", &AuthError{Reason: NoToken}
@@ -205,7 +209,21 @@ func (h *Handler) Authenticate(header string) (string, error) {
 			return "", &AuthError{Reason: WrongService, Err: fmt.Errorf("ticket realm %s", k5.APReq.Ticket.Realm)}
 		}
 	}
-	return creds.CName().PrincipalNameString() + "@" + creds.Realm(), nil
+	client := creds.CName().PrincipalNameString() + "@" + creds.Realm()
+	if h.o.Replays != nil {
+		a := &k5.APReq.Authenticator
+		svc := k5.APReq.Ticket.SName.PrincipalNameString() + "@" + k5.APReq.Ticket.Realm
+		// An authenticator is accepted within MaxClockSkew of its time, so that is how long
+		// its entry must be kept.
+		replayed, err := h.o.Replays.Seen(ctx, replayKey(svc, client, a.CTime, a.Cusec), a.CTime.Add(h.o.MaxClockSkew+time.Second))
+		if err != nil {
+			return "", err
+		}
+		if replayed {
+			return "", &AuthError{Reason: Replayed, Err: errors.New("authenticator seen before (shared replay cache)")}
+		}
+	}
+	return client, nil
 }
 
 // classify maps gokrb5's verification errors to reasons.
@@ -276,10 +294,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	remote, _, _ := net.SplitHostPort(r.RemoteAddr)
 	log := h.o.Logger.With("remote", remote)
-	principal, err := h.Authenticate(r.Header.Get("Authorization"))
+	principal, err := h.Authenticate(r.Context(), r.Header.Get("Authorization"))
 	if err != nil {
 		var ae *AuthError
-		errors.As(err, &ae)
+		if !errors.As(err, &ae) {
+			log.Error("kerberos login refused: the replay cache is unavailable", "err", err)
+			writeError(w, http.StatusServiceUnavailable, "ServiceUnavailable", "Sluice cannot check Kerberos replays right now; try again.")
+			return
+		}
 		log.Warn("kerberos login refused: authentication failed", "reason", string(ae.Reason), "err", err)
 		writeError(w, http.StatusUnauthorized, "NotAuthorized", "Kerberos authentication failed: "+string(ae.Reason))
 		return

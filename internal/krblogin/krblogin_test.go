@@ -1,8 +1,10 @@
 package krblogin
 
 import (
+	"context"
 	"encoding/base64"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -12,8 +14,12 @@ import (
 	"github.com/jcmturner/gokrb5/v8/iana/nametype"
 	"github.com/jcmturner/gokrb5/v8/keytab"
 	"github.com/jcmturner/gokrb5/v8/messages"
+	"github.com/jcmturner/gokrb5/v8/service"
 	"github.com/jcmturner/gokrb5/v8/spnego"
 	"github.com/jcmturner/gokrb5/v8/types"
+
+	"github.com/sluicehq/sluice/internal/store"
+	"github.com/sluicehq/sluice/internal/store/memstore"
 )
 
 // ktFor returns a keytab holding a key for principal (HTTP/host) in EXAMPLE.COM.
@@ -80,7 +86,7 @@ func TestAuthenticate(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			p, err := h.Authenticate(c.header)
+			p, err := h.Authenticate(context.Background(), c.header)
 			if c.principal != "" {
 				if err != nil || p != c.principal {
 					t.Fatalf("Authenticate = %q, %v; want %q", p, err, c.principal)
@@ -103,13 +109,69 @@ func TestReplay(t *testing.T) {
 	h := New(server, "123456789012", nil, nil, nil)
 	now := time.Now().UTC()
 	tok := token(t, "user1", "HTTP/127.0.0.1", server, now.Add(-time.Minute), now.Add(time.Hour))
-	if _, err := h.Authenticate(tok); err != nil {
+	if _, err := h.Authenticate(context.Background(), tok); err != nil {
 		t.Fatal(err)
 	}
-	_, err := h.Authenticate(tok)
+	_, err := h.Authenticate(context.Background(), tok)
 	var ae *AuthError
 	if !errors.As(err, &ae) || ae.Reason != Replayed {
 		t.Fatalf("replayed token: %v", err)
+	}
+}
+
+// TestReplayAcrossReplicas: an authenticator that one replica accepted is refused by another
+// sharing the store, whose own process cache (gokrb5's) has never seen it; a fresh one is
+// accepted; and the shared cache failing refuses the login rather than skipping the check.
+func TestReplayAcrossReplicas(t *testing.T) {
+	server := ktFor(t, "HTTP/127.0.0.1", "service-secret")
+	st := memstore.New(nil)
+	replays := &StoreReplays{Store: func() store.Store { return st }}
+	a := New(server, "123456789012", nil, nil, &Options{Replays: replays})
+	b := New(server, "123456789012", nil, nil, &Options{Replays: replays})
+	now := time.Now().UTC()
+	tok := token(t, "user1", "HTTP/127.0.0.1", server, now.Add(-time.Minute), now.Add(time.Hour))
+	if _, err := a.Authenticate(context.Background(), tok); err != nil {
+		t.Fatal(err)
+	}
+	service.GetReplayCache(5 * time.Minute).ClearOldEntries(-1) // b is another process
+	_, err := b.Authenticate(context.Background(), tok)
+	var ae *AuthError
+	if !errors.As(err, &ae) || ae.Reason != Replayed {
+		t.Fatalf("authenticator replayed to another replica: %v", err)
+	}
+	fresh := token(t, "user1", "HTTP/127.0.0.1", server, now.Add(-time.Minute), now.Add(time.Hour))
+	if p, err := b.Authenticate(context.Background(), fresh); err != nil || p != "user1@EXAMPLE.COM" {
+		t.Fatalf("a fresh authenticator on the other replica: %q, %v", p, err)
+	}
+	down := New(server, "123456789012", nil, nil, &Options{Replays: &StoreReplays{Store: func() store.Store { return nil }}})
+	again := token(t, "user1", "HTTP/127.0.0.1", server, now.Add(-time.Minute), now.Add(time.Hour))
+	if _, err := down.Authenticate(context.Background(), again); err == nil || errors.As(err, &ae) {
+		t.Fatalf("with the replay cache down: %v, want a non-authentication error", err)
+	}
+}
+
+// TestStoreReplaysSweep: entries past their time leave the store.
+func TestStoreReplaysSweep(t *testing.T) {
+	st := memstore.New(nil)
+	now := time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
+	r := &StoreReplays{Store: func() store.Store { return st }, Now: func() time.Time { return now }}
+	ctx := context.Background()
+	if seen, err := r.Seen(ctx, "old", now.Add(time.Minute)); seen || err != nil {
+		t.Fatalf("first sight: %v, %v", seen, err)
+	}
+	if seen, err := r.Seen(ctx, "old", now.Add(time.Minute)); !seen || err != nil {
+		t.Fatalf("second sight: %v, %v", seen, err)
+	}
+	now = now.Add(10 * time.Minute)
+	if _, err := r.Seen(ctx, "new", now.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := st.List(ctx, nsReplay, store.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) != 1 || !strings.HasSuffix(recs[0].Key, "/new") {
+		t.Errorf("after the sweep: %v", recs)
 	}
 }
 
@@ -121,7 +183,7 @@ func FuzzAuthenticate(f *testing.F) {
 	f.Add("")
 	h := New(server, "123456789012", nil, nil, nil)
 	f.Fuzz(func(t *testing.T, header string) {
-		p, err := h.Authenticate(header)
+		p, err := h.Authenticate(context.Background(), header)
 		if err == nil && p == "" {
 			t.Fatal("accepted without a principal")
 		}
@@ -147,7 +209,7 @@ func BenchmarkAuthenticate(b *testing.B) {
 			i = 0
 			b.StartTimer()
 		}
-		if _, err := h.Authenticate(toks[i]); err != nil {
+		if _, err := h.Authenticate(context.Background(), toks[i]); err != nil {
 			b.Fatal(err)
 		}
 		i++
