@@ -3,7 +3,6 @@ package lfquery
 import (
 	"context"
 	"crypto/rand"
-	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
@@ -53,10 +52,9 @@ type Service struct {
 	rand   io.Reader
 	log    *slog.Logger
 
-	mu         sync.Mutex
-	planned    map[string]time.Time // the open queries this replica planned: expiry by id
-	lastSweep  time.Time
-	sweepAfter string // where the sweep under way goes on; "" between sweeps
+	mu        sync.Mutex
+	planned   map[string]time.Time // the open queries this replica planned: expiry by id
+	lastSweep time.Time
 }
 
 // New returns the query API over a table reader, keeping query state in st, with the key ring
@@ -153,25 +151,27 @@ func (s *Service) StartQueryPlanning(ctx context.Context, p *identity.Principal,
 	q := &queryRecord{Owner: principalARN(p), Statement: *st, Submitted: start, Expires: start.Add(s.ttl)}
 	// One work unit per data file; a LIMIT is global, so a limited query (or an empty table) is
 	// one unit over all files.
+	var units [][]tables.File
 	if st.Limit > 0 || len(files) <= 1 {
-		q.Units = [][]tables.File{files}
+		units = [][]tables.File{files}
 	} else {
 		for _, f := range files {
-			q.Units = append(q.Units, []tables.File{f})
+			units = append(units, []tables.File{f})
 		}
 	}
 	for _, f := range files {
 		q.Estimated += f.Size
 	}
+	q.Units = len(units)
 	q.Planning = s.now().Sub(start)
-	id, err := s.add(ctx, q)
+	id, err := s.add(ctx, q, units)
 	if err != nil {
 		return nil, apiError(err)
 	}
 	if c := awsproto.CallFrom(ctx); c != nil {
 		c.Extra = rd.Applied()
 		c.Extra["queryId"] = id
-		c.Extra["workUnits"] = len(q.Units)
+		c.Extra["workUnits"] = q.Units
 	}
 	return &StartQueryPlanningOutput{QueryId: id}, nil
 }
@@ -220,15 +220,18 @@ func (s *Service) GetQueryState(ctx context.Context, p *identity.Principal, in *
 	if err := checkQueryID(in.QueryId); err != nil {
 		return nil, apiError(err)
 	}
-	q, err := s.lookup(ctx, p, in.QueryId)
-	if err != nil || q == nil {
-		return &GetQueryStateOutput{State: StateExpired}, err
+	q, err := s.lookup(ctx, s.st, p, in.QueryId)
+	if err != nil {
+		return nil, err
+	}
+	if q == nil {
+		return &GetQueryStateOutput{State: StateExpired}, nil
 	}
 	ex, err := s.executions(ctx, in.QueryId)
 	if err != nil {
 		return nil, err
 	}
-	if len(ex) == len(q.Units) {
+	if len(ex) == q.Units {
 		return &GetQueryStateOutput{State: StateFinished}, nil
 	}
 	return &GetQueryStateOutput{State: StateWorkUnitsAvailable}, nil
@@ -281,24 +284,29 @@ func (s *Service) GetWorkUnits(ctx context.Context, p *identity.Principal, in *G
 		}
 		from = n
 	}
-	q, err := s.lookup(ctx, p, in.QueryId)
+	q, err := s.lookup(ctx, s.st, p, in.QueryId)
 	if err != nil {
 		return nil, err
 	}
 	if q == nil {
 		return nil, apiError(expired(in.QueryId))
 	}
-	if from > len(q.Units) {
+	if from > q.Units {
 		return nil, invalid("NextToken is not valid")
 	}
 	out := &GetWorkUnitsOutput{QueryId: in.QueryId, WorkUnitRanges: []WorkUnitRange{}}
-	to := min(from+size, len(q.Units))
+	to := min(from+size, q.Units)
+	units, err := s.units(ctx, in.QueryId, from, to)
+	if err != nil {
+		return nil, err
+	}
 	st := &q.Statement
 	for i := from; i < to; i++ {
 		c := &unitClaims{Query: in.QueryId, Unit: int64(i), Owner: string(q.Owner), Database: st.Database, Table: st.Table,
 			Columns: st.Columns, Where: st.Where, WherePos: st.WherePos, Limit: st.Limit, Expires: q.Expires.Unix()}
-		c.Files = make([]string, len(q.Units[i]))
-		for k, f := range q.Units[i] {
+		files := units[i-from]
+		c.Files = make([]string, len(files))
+		for k, f := range files {
 			c.Files[k] = f.Key
 			c.Bytes += f.Size
 		}
@@ -308,7 +316,7 @@ func (s *Service) GetWorkUnits(ctx context.Context, p *identity.Principal, in *G
 		}
 		out.WorkUnitRanges = append(out.WorkUnitRanges, WorkUnitRange{WorkUnitIdMin: int64(i), WorkUnitIdMax: int64(i), WorkUnitToken: tok})
 	}
-	if to < len(q.Units) {
+	if to < q.Units {
 		next := strconv.Itoa(to)
 		out.NextToken = &next
 	}
@@ -424,7 +432,7 @@ func (s *Service) GetQueryStatistics(ctx context.Context, p *identity.Principal,
 	if err := checkQueryID(in.QueryId); err != nil {
 		return nil, apiError(err)
 	}
-	q, err := s.lookup(ctx, p, in.QueryId)
+	q, err := s.lookup(ctx, s.st, p, in.QueryId)
 	if err != nil {
 		return nil, err
 	}
@@ -449,14 +457,14 @@ func (s *Service) GetQueryStatistics(ctx context.Context, p *identity.Principal,
 	return &GetQueryStatisticsOutput{
 		ExecutionStatistics: ex,
 		PlanningStatistics: &PlanningStatistics{EstimatedDataToScanBytes: q.Estimated, PlanningTimeMillis: q.Planning.Milliseconds(),
-			WorkUnitsGeneratedCount: int64(len(q.Units))},
+			WorkUnitsGeneratedCount: int64(q.Units)},
 		QuerySubmissionTime: &sub,
 	}, nil
 }
 
-// add stores q under a fresh id. It refuses a query beyond MaxQueries open ones planned here,
-// and sweeps a page of expired queries when a sweep is due or under way.
-func (s *Service) add(ctx context.Context, q *queryRecord) (string, error) {
+// add stores q and its units under a fresh id. It refuses a query beyond MaxQueries open ones
+// planned here, and sweeps expired queries when a sweep is due.
+func (s *Service) add(ctx context.Context, q *queryRecord, units [][]tables.File) (string, error) {
 	now := s.now()
 	s.mu.Lock()
 	if len(s.planned) >= s.max {
@@ -467,33 +475,22 @@ func (s *Service) add(ctx context.Context, q *queryRecord) (string, error) {
 		}
 	}
 	full := len(s.planned) >= s.max
-	sweep, after := s.sweepAfter != "" || now.Sub(s.lastSweep) >= sweepEvery, s.sweepAfter
+	sweep := now.Sub(s.lastSweep) >= sweepEvery
 	if sweep {
 		s.lastSweep = now
 	}
 	s.mu.Unlock()
 	if sweep {
-		next, err := s.sweep(ctx, after)
-		if err != nil {
+		if err := s.sweep(ctx, 5); err != nil {
 			s.log.Error("lfquery: deleting expired queries", "err", err)
 		}
-		s.mu.Lock()
-		s.sweepAfter = next
-		s.mu.Unlock()
 	}
 	if full {
 		return "", errorf(Throttled, "Too many open queries; try again later.")
 	}
-	data, err := json.Marshal(q)
-	if err != nil {
-		return "", err
-	}
 	for {
 		id := uuid.New(s.rand)
-		err := s.st.Update(ctx, func(tx store.Tx) error {
-			_, err := tx.Create(ctx, nsQuery, id, data)
-			return err
-		})
+		err := s.st.Update(ctx, func(tx store.Tx) error { return create(ctx, tx, id, q, units) })
 		if errors.Is(err, store.ErrExists) {
 			continue
 		}

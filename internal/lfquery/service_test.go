@@ -447,8 +447,8 @@ func TestSweep(t *testing.T) {
 		}
 		return len(recs)
 	}
-	if q, e := count(nsQuery), count(nsExec); q != 1 || e != 1 {
-		t.Fatalf("before: %d queries, %d execution records", q, e)
+	if q, e, u := count(nsQuery), count(nsExec), count(nsUnit); q != 1 || e != 1 || u != 3 {
+		t.Fatalf("before: %d queries, %d execution records, %d units", q, e, u)
 	}
 	fx.now = fx.now.Add(2 * time.Hour)
 	fresh := fx.start(t, tina, "SELECT id FROM orders")
@@ -456,8 +456,9 @@ func TestSweep(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(recs) != 1 || recs[0].Key != fresh || count(nsExec) != 0 {
-		t.Errorf("after the sweep: %d queries (want only %s), %d execution records", len(recs), fresh, count(nsExec))
+	if len(recs) != 1 || recs[0].Key != fresh || count(nsExec) != 0 || count(nsUnit) != 3 || count(nsExpiry) != 1 {
+		t.Errorf("after the sweep: %d queries (want only %s), %d execution records, %d units (want the fresh one's 3), %d expiry entries",
+			len(recs), fresh, count(nsExec), count(nsUnit), count(nsExpiry))
 	}
 }
 
