@@ -225,7 +225,7 @@ func Start(ctx context.Context, cfg Config) (*Daemon, error) {
 			return nil
 		}, &krblogin.Options{Service: cfg.KRB5Service, Logger: cfg.Logger, Audit: d.Auditing, Region: cfg.Region, Now: cfg.Now,
 			// Requests wait for the store to open (the server's start gate) before they get here.
-			Replays: &krblogin.StoreReplays{Store: func() store.Store { return d.Store }, Now: cfg.Now}}))
+			Replays: &krblogin.StoreReplays{Store: func() store.Store { return d.Store }, Now: cfg.Now, Logger: cfg.Logger}}))
 	}
 	d.Server = server.New(server.Config{
 		Account:     cfg.Account,

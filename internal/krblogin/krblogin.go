@@ -213,9 +213,9 @@ func (h *Handler) Authenticate(ctx context.Context, header string) (string, erro
 	if h.o.Replays != nil {
 		a := &k5.APReq.Authenticator
 		svc := k5.APReq.Ticket.SName.PrincipalNameString() + "@" + k5.APReq.Ticket.Realm
-		// An authenticator is accepted within MaxClockSkew of its time, so that is how long
-		// its entry must be kept.
-		replayed, err := h.o.Replays.Seen(ctx, replayKey(svc, client, a.CTime, a.Cusec), a.CTime.Add(h.o.MaxClockSkew+time.Second))
+		// A replica accepts an authenticator within MaxClockSkew of its own clock, and replicas'
+		// clocks differ too: the entry is kept for twice the skew.
+		replayed, err := h.o.Replays.Seen(ctx, replayKey(svc, client, a.CTime, a.Cusec), a.CTime.Add(2*h.o.MaxClockSkew))
 		if err != nil {
 			return "", err
 		}

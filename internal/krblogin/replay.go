@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strconv"
 	"strings"
 	"sync"
@@ -32,19 +33,30 @@ func replayKey(service, client string, ctime time.Time, cusec int) string {
 	return hex.EncodeToString(h[:16])
 }
 
-// StoreReplays is a ReplayCache in the shared store, namespace krb/replay, keyed
-// "<until, Unix seconds, 12 digits>/<key>" so that expired entries come first and a sweep
-// (at most once a minute, after a write) deletes them a page at a time.
+// StoreReplays is a ReplayCache in the shared store:
+//
+//	krb/replay     <key>                            the authenticator, until its expiry
+//	krb/replayexp  <expiry, Unix s, 12 digits>/<key>  the same, ordered for the sweep
+//
+// The key alone decides a replay, so replicas configured with different skews still agree. A
+// sweep, at most once a minute per replica after a write, deletes expired entries a page per
+// transaction until it reaches a live one; its failure is logged, never a refused login.
 type StoreReplays struct {
 	// Store returns the store, nil while it is not open yet.
-	Store func() store.Store
-	Now   func() time.Time // default time.Now
+	Store  func() store.Store
+	Now    func() time.Time // default time.Now
+	Logger *slog.Logger     // default: discard
 
 	mu        sync.Mutex
 	lastSweep time.Time
 }
 
-const nsReplay = "krb/replay"
+const (
+	nsReplay    = "krb/replay"
+	nsReplayExp = "krb/replayexp"
+	sweepPage   = 500
+	sweepPages  = 20
+)
 
 // Seen implements ReplayCache.
 func (r *StoreReplays) Seen(ctx context.Context, key string, until time.Time) (bool, error) {
@@ -52,9 +64,11 @@ func (r *StoreReplays) Seen(ctx context.Context, key string, until time.Time) (b
 	if st == nil {
 		return false, errors.New("krblogin: the store is not open")
 	}
-	k := fmt.Sprintf("%012d/%s", until.Unix(), key)
 	err := st.Update(ctx, func(tx store.Tx) error {
-		_, err := tx.Create(ctx, nsReplay, k, []byte("{}"))
+		if _, err := tx.Create(ctx, nsReplay, key, []byte("{}")); err != nil {
+			return err
+		}
+		_, err := tx.Put(ctx, nsReplayExp, fmt.Sprintf("%012d/%s", until.Unix(), key), []byte("{}"))
 		return err
 	})
 	if errors.Is(err, store.ErrExists) {
@@ -63,7 +77,10 @@ func (r *StoreReplays) Seen(ctx context.Context, key string, until time.Time) (b
 	if err != nil {
 		return false, err
 	}
-	return false, r.sweep(ctx, st)
+	if err := r.sweep(ctx, st); err != nil && r.Logger != nil {
+		r.Logger.Error("kerberos: deleting expired replay cache entries", "err", err)
+	}
+	return false, nil
 }
 
 func (r *StoreReplays) now() time.Time {
@@ -73,7 +90,7 @@ func (r *StoreReplays) now() time.Time {
 	return time.Now()
 }
 
-// sweep deletes up to a page of expired entries, once a minute.
+// sweep deletes expired entries, once a minute.
 func (r *StoreReplays) sweep(ctx context.Context, st store.Store) error {
 	now := r.now()
 	r.mu.Lock()
@@ -85,27 +102,38 @@ func (r *StoreReplays) sweep(ctx context.Context, st store.Store) error {
 	if !due {
 		return nil
 	}
-	recs, err := st.List(ctx, nsReplay, store.ListOptions{Limit: 500})
-	if err != nil {
-		return err
-	}
 	cutoff := fmt.Sprintf("%012d/", now.Unix())
-	var old []string
-	for _, rec := range recs {
-		if strings.Compare(rec.Key, cutoff) >= 0 {
-			break
+	for range sweepPages {
+		recs, err := st.List(ctx, nsReplayExp, store.ListOptions{Limit: sweepPage})
+		if err != nil {
+			return err
 		}
-		old = append(old, rec.Key)
-	}
-	if len(old) == 0 {
-		return nil
-	}
-	return st.Update(ctx, func(tx store.Tx) error {
-		for _, k := range old {
-			if err := tx.Delete(ctx, nsReplay, k); err != nil && !errors.Is(err, store.ErrNotFound) {
-				return err
+		var old []string
+		for _, rec := range recs {
+			if rec.Key >= cutoff {
+				break
 			}
+			old = append(old, rec.Key)
 		}
-		return nil
-	})
+		if len(old) == 0 {
+			return nil
+		}
+		if err := st.Update(ctx, func(tx store.Tx) error {
+			for _, k := range old {
+				_, key, _ := strings.Cut(k, "/")
+				for _, del := range [][2]string{{nsReplay, key}, {nsReplayExp, k}} {
+					if err := tx.Delete(ctx, del[0], del[1]); err != nil && !errors.Is(err, store.ErrNotFound) {
+						return err
+					}
+				}
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		if len(old) < len(recs) || len(recs) < sweepPage {
+			return nil
+		}
+	}
+	return nil
 }
