@@ -7,6 +7,7 @@ import (
 	"github.com/sluicehq/sluice/internal/iam"
 	"github.com/sluicehq/sluice/internal/identity"
 	"github.com/sluicehq/sluice/internal/lakeformation"
+	"github.com/sluicehq/sluice/internal/store"
 )
 
 // lfLinkedRole gives Lake Formation its service-linked role through IAM's API: creating the
@@ -46,11 +47,11 @@ func (a lfLinkedRole) PutLinkedRolePolicy(ctx context.Context, doc string) error
 // lfLinkedRoleUsage answers IAM's DeleteServiceLinkedRole for Lake Formation's role: the
 // locations registered with UseServiceLinkedRole use it.
 func lfLinkedRoleUsage(lf *lakeformation.Slot, region string) iam.LinkedRoleUsage {
-	return func(ctx context.Context, service string) ([]iam.RoleUsage, error) {
+	return func(ctx context.Context, r store.Reader, service string) ([]iam.RoleUsage, error) {
 		if service != lfServiceName || lf.Service() == nil {
 			return nil, nil
 		}
-		locs, err := lf.Service().LinkedRoleLocations(ctx)
+		locs, err := lf.Service().LinkedRoleLocations(ctx, r)
 		if err != nil || len(locs) == 0 {
 			return nil, err
 		}

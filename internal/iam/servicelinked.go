@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"regexp"
 	"strings"
 	"time"
 
@@ -155,8 +156,9 @@ type RoleUsage struct {
 }
 
 // LinkedRoleUsage returns the resources of service (e.g. "lakeformation.amazonaws.com") that use
-// its service-linked role.
-type LinkedRoleUsage func(ctx context.Context, service string) ([]RoleUsage, error)
+// its service-linked role, read through r: the transaction that deletes the role, so that a
+// resource registered meanwhile either is seen or conflicts.
+type LinkedRoleUsage func(ctx context.Context, r store.Reader, service string) ([]RoleUsage, error)
 
 // Deletion task states.
 const (
@@ -193,32 +195,52 @@ func (s *Service) DeleteServiceLinkedRole(ctx context.Context, p *identity.Princ
 	if err != nil {
 		return nil, err
 	}
-	// task/aws-service-role/<service>/<role>/<id>, as AWS forms it; the id is Sluice's.
-	taskID := "task" + r.Path + r.Name + "/" + strings.ToLower(id)
+	// task/aws-service-role/<service>/<role>/<id>, as AWS forms it; the id is Sluice's. Only a
+	// role's latest task is kept.
+	prefix := "task" + r.Path + r.Name + "/"
+	taskID := prefix + strings.ToLower(id)
 	task := deletionTask{Status: taskSucceeded, Created: s.stamp()}
-	if s.usage != nil {
-		used, err := s.usage(ctx, svc)
-		if err != nil {
-			return nil, err
+	var deleted bool
+	err = s.st.Update(ctx, func(tx store.Tx) error {
+		task.Status, task.Reason, task.Usage, deleted = taskSucceeded, "", nil, false
+		if s.usage != nil {
+			used, err := s.usage(ctx, tx, svc)
+			if err != nil {
+				return err
+			}
+			if n := countResources(used); n > 0 {
+				task.Status, task.Usage = taskFailed, used
+				task.Reason = fmt.Sprintf("The service-linked role %s is in use by %d %s resource(s); remove them from the service first.", r.Name, n, svc)
+			}
 		}
-		if n := countResources(used); n > 0 {
-			task.Status, task.Usage = taskFailed, used
-			task.Reason = fmt.Sprintf("The service-linked role %s is in use by %d %s resource(s); remove them from the service first.", r.Name, n, svc)
-		}
-	}
-	err = s.update(ctx, func(tx store.Tx) error {
 		if task.Status == taskSucceeded {
 			if err := tx.Delete(ctx, nsRole, keyOf(r.Name)); err != nil {
 				return notFound(err, "The role with name %s cannot be found.", r.Name)
 			}
+			// A role's removal changes what IAM decides (s.update's generation bump).
+			if _, err := tx.Put(ctx, nsMeta, genKey, []byte("{}")); err != nil {
+				return err
+			}
+			deleted = true
+		}
+		if _, err := tx.DeletePrefix(ctx, nsTask, prefix); err != nil {
+			return err
 		}
 		return storejson.Put(ctx, tx, nsTask, taskID, &task)
 	})
 	if err != nil {
 		return nil, err
 	}
+	if deleted {
+		s.log.InfoContext(ctx, "iam: service-linked role deleted", "role", r.Name, "service", svc)
+	}
 	return &DeleteServiceLinkedRoleOutput{DeletionTaskId: taskID}, nil
 }
+
+var (
+	serviceNameRE = regexp.MustCompile(`^[a-z0-9.-]{1,128}$`)
+	taskSuffixRE  = regexp.MustCompile(`^[a-z0-9-]{1,64}$`)
+)
 
 func countResources(used []RoleUsage) int {
 	n := 0
@@ -247,7 +269,8 @@ type DeletionTaskFailureReason struct {
 
 // GetServiceLinkedRoleDeletionStatus reports a deletion task's outcome
 // (iam:GetServiceLinkedRoleDeletionStatus on the role the task names). A task id not of the
-// form DeleteServiceLinkedRole returns is InvalidInput; an unknown one, NoSuchEntity.
+// form DeleteServiceLinkedRole returns is InvalidInput; an unknown one (or a role's earlier
+// task: only the latest is kept), NoSuchEntity.
 func (s *Service) GetServiceLinkedRoleDeletionStatus(ctx context.Context, p *identity.Principal, in *GetServiceLinkedRoleDeletionStatusInput) (*GetServiceLinkedRoleDeletionStatusOutput, error) {
 	id := in.DeletionTaskId
 	// task/aws-service-role/<service>/<role>/<id>
@@ -255,9 +278,12 @@ func (s *Service) GetServiceLinkedRoleDeletionStatus(ctx context.Context, p *ide
 	i := strings.LastIndexByte(rest, '/')
 	j := strings.LastIndexByte(rest[:max(i, 0)], '/')
 	if !ok || len(id) > 1000 || j <= 0 || i == j+1 || i == len(rest)-1 {
-		return nil, invalidInput("Invalid deletion task id %s.", id)
+		return nil, invalidInput("The deletion task id is not valid: expected task/aws-service-role/<service>/<role name>/<id>.")
 	}
 	path, name := linkedPathPrefix+rest[:j+1], rest[j+1:i]
+	if !entityNameRE.MatchString(name) || !serviceNameRE.MatchString(rest[:j]) || !taskSuffixRE.MatchString(rest[i+1:]) {
+		return nil, invalidInput("The deletion task id is not valid: expected task/aws-service-role/<service>/<role name>/<id>.")
+	}
 	if err := s.authorize(ctx, p, "GetServiceLinkedRoleDeletionStatus", s.arn("role", path, name), nil); err != nil {
 		return nil, err
 	}

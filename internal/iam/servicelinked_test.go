@@ -8,6 +8,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/sluicehq/sluice/internal/identity"
+	"github.com/sluicehq/sluice/internal/store"
 )
 
 func TestCreateServiceLinkedRole(t *testing.T) {
@@ -152,7 +153,7 @@ func TestServiceLinkedRoleIsProtected(t *testing.T) {
 func TestDeleteServiceLinkedRole(t *testing.T) {
 	inUse := []string{"arn:aws:s3:::lake/sales"}
 	s := newTestService(t)
-	s.usage = func(_ context.Context, svc string) ([]RoleUsage, error) {
+	s.usage = func(_ context.Context, _ store.Reader, svc string) ([]RoleUsage, error) {
 		if svc != "lakeformation.amazonaws.com" || len(inUse) == 0 {
 			return nil, nil
 		}
@@ -254,6 +255,9 @@ func TestDeleteServiceLinkedRole(t *testing.T) {
 		{"no role", root, "task/aws-service-role/lakeformation.amazonaws.com//abc", "InvalidInput"},
 		{"no id", root, prefix, "InvalidInput"},
 		{"no service", root, "task/aws-service-role/" + name + "/abc", "InvalidInput"},
+		{"a NUL in the id", root, prefix + "a\x00b", "InvalidInput"},
+		{"a bad role name", root, "task/aws-service-role/lakeformation.amazonaws.com/r*le/abc", "InvalidInput"},
+		{"an earlier task of the role", root, failed, "NoSuchEntity"},
 	} {
 		if _, err := status(c.p, c.id); code(err) != c.want {
 			t.Errorf("status, %s: got %q, want %q", c.name, code(err), c.want)

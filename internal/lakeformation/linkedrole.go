@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/sluicehq/sluice/internal/identity"
+	"github.com/sluicehq/sluice/internal/store"
 )
 
 // The service-linked role. RegisterResource with UseServiceLinkedRole=true creates, when it is
@@ -68,17 +69,18 @@ func (s *Service) syncLinkedRole(ctx context.Context) error {
 	}
 	s.linkMu.Lock()
 	defer s.linkMu.Unlock()
-	locs, err := s.LinkedRoleLocations(ctx)
+	locs, err := s.LinkedRoleLocations(ctx, s.st)
 	if err != nil {
 		return err
 	}
 	return s.linked.PutLinkedRolePolicy(ctx, LinkedRolePolicy(locs))
 }
 
-// LinkedRoleLocations returns the locations registered with UseServiceLinkedRole: what uses the
-// service-linked role, so that IAM does not delete it under them (DeleteServiceLinkedRole).
-func (s *Service) LinkedRoleLocations(ctx context.Context) ([]string, error) {
-	recs, _, err := listJSON[locationRecord](ctx, s.st, nsLocation, "")
+// LinkedRoleLocations returns the locations registered with UseServiceLinkedRole, read through
+// r: what uses the service-linked role, so that IAM does not delete it under them
+// (DeleteServiceLinkedRole reads them in its own transaction).
+func (s *Service) LinkedRoleLocations(ctx context.Context, r store.Reader) ([]string, error) {
+	recs, _, err := listJSON[locationRecord](ctx, r, nsLocation, "")
 	if err != nil {
 		return nil, internal(err)
 	}
