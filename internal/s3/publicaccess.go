@@ -42,19 +42,24 @@ func (b *bucketRecord) publicAccessBlock() publicAccessBlockDoc {
 
 func on(b *bool) bool { return b != nil && *b }
 
+// policy returns the bucket's parsed policy (nil without one), parsed once for a cached record.
+func (b *bucketRecord) policy() (*policy.Policy, error) {
+	if b.parsed != nil {
+		return b.parsed.pol, b.parsed.polErr
+	}
+	if b.Policy == "" {
+		return nil, nil
+	}
+	return parseStoredPolicy(b.Policy)
+}
+
 // resourcePolicy parses the bucket's policy as it applies to p: none when RestrictPublicBuckets
 // keeps a public policy from serving an anonymous caller.
 func resourcePolicy(b *bucketRecord, p *identity.Principal) (*policy.Policy, error) {
 	if b == nil || b.Policy == "" {
 		return nil, nil
 	}
-	var pol *policy.Policy
-	var err error
-	if b.parsed != nil {
-		pol, err = b.parsed.pol, b.parsed.polErr
-	} else {
-		pol, err = parseStoredPolicy(b.Policy)
-	}
+	pol, err := b.policy()
 	if err != nil {
 		return nil, err
 	}
@@ -85,7 +90,7 @@ func policyStatus(b *bucketRecord) (any, error) {
 	if b.Policy == "" {
 		return nil, nil
 	}
-	pol, err := parseStoredPolicy(b.Policy)
+	pol, err := b.policy()
 	if err != nil {
 		return nil, err
 	}

@@ -274,7 +274,7 @@ type bucketRecord struct {
 
 // bucketParsed is what every request needs of a bucket record beyond its fields.
 type bucketParsed struct {
-	pol    *policy.Policy // nil without a policy
+	pol    *policy.Policy // nil without a policy; shared, so never to be changed (Name included)
 	polErr error
 	pab    publicAccessBlockDoc
 }
@@ -321,9 +321,7 @@ func (c *bucketCache) decode(name string, raw []byte) (*bucketRecord, error) {
 		return nil, err
 	}
 	p := &bucketParsed{pab: b.publicAccessBlock()}
-	if b.Policy != "" {
-		p.pol, p.polErr = parseStoredPolicy(b.Policy)
-	}
+	p.pol, p.polErr = b.policy()
 	b.parsed = p
 	c.mu.Lock()
 	if c.m == nil || len(c.m) >= bucketCacheMax {

@@ -15,7 +15,8 @@ import (
 // and a read stores its result only if epoch did not move while it read.
 //
 // Keys can come from requests (S3 bucket names, absent ones included), so the cache holds at
-// most cacheMax of them and starts afresh when full.
+// most cacheMax of them: a full cache drops one key (Go's map order picks it) for each it adds,
+// so names a client makes up cannot keep a hot key such as IAM's generation out for long.
 type cache struct {
 	mu    sync.Mutex
 	epoch uint64
@@ -57,8 +58,14 @@ func (s *Store) GetCached(ctx context.Context, ns, key string) (store.Record, er
 	}
 	c.mu.Lock()
 	if c.epoch == epoch {
-		if c.m == nil || len(c.m) >= cacheMax {
+		if c.m == nil {
 			c.m = map[string]cached{}
+		}
+		if _, ok := c.m[k]; !ok && len(c.m) >= cacheMax {
+			for old := range c.m {
+				delete(c.m, old)
+				break
+			}
 		}
 		v := rec
 		v.Value = append([]byte{}, rec.Value...)
