@@ -102,38 +102,11 @@ func (r *StoreReplays) sweep(ctx context.Context, st store.Store) error {
 	if !due {
 		return nil
 	}
-	cutoff := fmt.Sprintf("%012d/", now.Unix())
-	for range sweepPages {
-		recs, err := st.List(ctx, nsReplayExp, store.ListOptions{Limit: sweepPage})
-		if err != nil {
+	return store.DeleteBefore(ctx, st, nsReplayExp, fmt.Sprintf("%012d/", now.Unix()), sweepPage, sweepPages, func(tx store.Tx, k string) error {
+		_, key, _ := strings.Cut(k, "/")
+		if err := tx.Delete(ctx, nsReplay, key); err != nil && !errors.Is(err, store.ErrNotFound) {
 			return err
 		}
-		var old []string
-		for _, rec := range recs {
-			if rec.Key >= cutoff {
-				break
-			}
-			old = append(old, rec.Key)
-		}
-		if len(old) == 0 {
-			return nil
-		}
-		if err := st.Update(ctx, func(tx store.Tx) error {
-			for _, k := range old {
-				_, key, _ := strings.Cut(k, "/")
-				for _, del := range [][2]string{{nsReplay, key}, {nsReplayExp, k}} {
-					if err := tx.Delete(ctx, del[0], del[1]); err != nil && !errors.Is(err, store.ErrNotFound) {
-						return err
-					}
-				}
-			}
-			return nil
-		}); err != nil {
-			return err
-		}
-		if len(old) < len(recs) || len(recs) < sweepPage {
-			return nil
-		}
-	}
-	return nil
+		return nil
+	})
 }

@@ -179,44 +179,16 @@ func (s *Service) executed(ctx context.Context, p *identity.Principal, c *unitCl
 // sweep deletes the queries whose expiry has passed, with their units and executions, a page
 // of the expiry index per transaction, until it reaches a live one or has done maxPages.
 func (s *Service) sweep(ctx context.Context, maxPages int) error {
-	cutoff := expiryKey("", s.now())
-	for range maxPages {
-		recs, err := s.st.List(ctx, nsExpiry, store.ListOptions{Limit: sweepPage})
-		if err != nil {
+	return store.DeleteBefore(ctx, s.st, nsExpiry, expiryKey("", s.now()), sweepPage, maxPages, func(tx store.Tx, k string) error {
+		_, id, _ := strings.Cut(k, "/")
+		if err := tx.Delete(ctx, nsQuery, id); err != nil && !errors.Is(err, store.ErrNotFound) {
 			return err
 		}
-		var done []string
-		for _, r := range recs {
-			if r.Key >= cutoff {
-				break
+		for _, ns := range []string{nsUnit, nsExec} {
+			if _, err := tx.DeletePrefix(ctx, ns, id+"/"); err != nil {
+				return err
 			}
-			done = append(done, r.Key)
 		}
-		if len(done) == 0 {
-			return nil
-		}
-		if err := s.st.Update(ctx, func(tx store.Tx) error {
-			for _, k := range done {
-				_, id, _ := strings.Cut(k, "/")
-				if err := tx.Delete(ctx, nsQuery, id); err != nil && !errors.Is(err, store.ErrNotFound) {
-					return err
-				}
-				for _, ns := range []string{nsUnit, nsExec} {
-					if _, err := tx.DeletePrefix(ctx, ns, id+"/"); err != nil {
-						return err
-					}
-				}
-				if err := tx.Delete(ctx, nsExpiry, k); err != nil && !errors.Is(err, store.ErrNotFound) {
-					return err
-				}
-			}
-			return nil
-		}); err != nil {
-			return err
-		}
-		if len(done) < len(recs) || len(recs) < sweepPage {
-			return nil
-		}
-	}
-	return nil
+		return nil
+	})
 }
