@@ -57,6 +57,7 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 
@@ -278,9 +279,28 @@ type Service struct {
 	log     *slog.Logger
 	now     func() time.Time
 	rand    io.Reader
+
+	mu     sync.Mutex
+	cached *decoded // the mappings as last read, or nil
 }
 
-const ns = "mappings"
+// decoded is every mapping, decoded, as of a generation of the mapping set.
+type decoded struct {
+	gen  int64
+	at   time.Time
+	list []Mapping // shared: never changed
+}
+
+const (
+	ns = "mappings"
+	// nsMeta's genKey is rewritten by every Create and Delete (its version counts the changes),
+	// so a login decodes the mappings only after they changed: one GetCached instead of a list.
+	nsMeta = "mappings/meta"
+	genKey = "generation"
+	// decodedMaxAge bounds how long decoded mappings are trusted without a change to the
+	// generation (a replica of an older binary writes mappings without bumping it).
+	decodedMaxAge = 30 * time.Second
+)
 
 // New returns a Service keeping mappings in st.
 func New(st store.Store, authz Authorizer, trust TrustChecker, account identity.AccountID, opts *Options) *Service {
@@ -403,7 +423,10 @@ func (s *Service) Create(ctx context.Context, p *identity.Principal, in *CreateI
 				return errorf(Exists, "%s is already mapped to %s (%s)", m.identity(), m.RoleARN, o.ID)
 			}
 		}
-		_, err = tx.Create(ctx, ns, string(m.ID), data)
+		if _, err := tx.Create(ctx, ns, string(m.ID), data); err != nil {
+			return err
+		}
+		_, err = tx.Put(ctx, nsMeta, genKey, []byte("{}"))
 		return err
 	})
 	if err != nil {
@@ -436,8 +459,37 @@ func (m *Mapping) identity() string {
 	return "IAM user " + string(m.IAMUser)
 }
 
-// all reads every mapping.
+// all returns every mapping: decoded again only when the set changed (or decodedMaxAge
+// passed). The slice is shared and must not be changed.
 func (s *Service) all(ctx context.Context) ([]Mapping, error) {
+	var gen int64
+	rec, err := store.GetCached(ctx, s.st, nsMeta, genKey)
+	switch {
+	case err == nil:
+		gen = rec.Version
+	case !errors.Is(err, store.ErrNotFound):
+		return nil, err
+	}
+	now := s.now()
+	s.mu.Lock()
+	c := s.cached
+	s.mu.Unlock()
+	if c != nil && c.gen == gen && now.Sub(c.at) < decodedMaxAge {
+		return c.list, nil
+	}
+	// Read after the generation: the list is at least as new as gen.
+	list, err := s.decodeAll(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	s.cached = &decoded{gen: gen, at: now, list: list}
+	s.mu.Unlock()
+	return list, nil
+}
+
+// decodeAll reads and decodes every mapping.
+func (s *Service) decodeAll(ctx context.Context) ([]Mapping, error) {
 	recs, err := s.st.List(ctx, ns, store.ListOptions{})
 	if err != nil {
 		return nil, err
@@ -505,7 +557,13 @@ func (s *Service) Delete(ctx context.Context, p *identity.Principal, id ID) erro
 	if err := s.authz(ctx, p, "sluice:DeleteMapping", string(m.RoleARN)); err != nil {
 		return err
 	}
-	err = s.st.Update(ctx, func(tx store.Tx) error { return tx.Delete(ctx, ns, string(id)) })
+	err = s.st.Update(ctx, func(tx store.Tx) error {
+		if err := tx.Delete(ctx, ns, string(id)); err != nil {
+			return err
+		}
+		_, err := tx.Put(ctx, nsMeta, genKey, []byte("{}"))
+		return err
+	})
 	if errors.Is(err, store.ErrNotFound) {
 		return errorf(NotFound, "no mapping %s", id)
 	}

@@ -372,3 +372,28 @@ func BenchmarkDecideOIDC(b *testing.B) {
 		}
 	}
 }
+
+// TestDecodedCacheFollowsChanges: decoded mappings are reused only while the set is unchanged,
+// also when another replica (a Service on the same store) made the change.
+func TestDecodedCacheFollowsChanges(t *testing.T) {
+	ctx := context.Background()
+	a := newService(t)
+	b := New(a.st, authz, a.trust, acct, &Options{Now: a.now})
+	login := Login{Kerberos: "user1@EXAMPLE.COM"}
+	if ok, err := b.Allowed(ctx, login, role1); ok || err != nil {
+		t.Fatalf("before any mapping: %v, %v", ok, err)
+	}
+	m, err := a.Create(ctx, admin, &CreateInput{Kerberos: "user1@EXAMPLE.COM", RoleARN: role1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := b.Allowed(ctx, login, role1); !ok || err != nil {
+		t.Fatalf("after another replica created the mapping: %v, %v", ok, err)
+	}
+	if err := a.Delete(ctx, admin, m.ID); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := b.Allowed(ctx, login, role1); ok || err != nil {
+		t.Fatalf("after another replica deleted the mapping: %v, %v", ok, err)
+	}
+}
