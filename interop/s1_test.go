@@ -258,6 +258,23 @@ func TestStoryS1(t *testing.T) {
 			t.Errorf("event without source identity: %s", s)
 		}
 	}
+	// An auditor asking who read the sales table finds the reads by the table's ARN, the
+	// refused one (tina/electronics) included.
+	salesARN := "arn:aws:glue:us-east-1:" + acct + ":table/tpc/dl_tpc_web_sales"
+	byTable := lookupEvents(t, cli, ep, root, "--lookup-attributes", "AttributeKey=ResourceName,AttributeValue="+salesARN)
+	reads, refused := 0, 0
+	for _, e := range byTable {
+		s := mustJSON(e)
+		if strings.Contains(s, `"EventName":"ReadRows"`) {
+			reads++
+			if strings.Contains(s, `errorCode`) {
+				refused++
+			}
+		}
+	}
+	if reads < 2 || refused < 1 {
+		t.Errorf("ReadRows events of %s: %d, %d of them refused: %s", salesARN, reads, refused, mustJSON(byTable))
+	}
 
 	// The users choose among their own roles: David only marketing, Tina sales and electronics.
 	// Their policies carry the seed's AllowEMRRuntimeRole statement verbatim (stored, EMR's own

@@ -312,7 +312,7 @@ func Start(ctx context.Context, cfg Config) (*Daemon, error) {
 	d.LFSlot.Set(lfSvc)
 	query.Set(lfquery.New(d.Store, d.Tables, d.Keyring, func(ctx context.Context, p *identity.Principal, action, resource string) error {
 		return d.IAMSlot.Service().Authorize(ctx, p, iam.AuthzRequest{Action: action, Resource: resource})
-	}, &lfquery.Options{Now: cfg.Now, Logger: cfg.Logger}))
+	}, &lfquery.Options{Now: cfg.Now, Logger: cfg.Logger, Region: cfg.Region}))
 	if err := d.startS3(); err != nil {
 		d.http.Close()
 		d.Store.Close()
@@ -416,7 +416,7 @@ func (d *Daemon) startS3() error {
 	d.Tables.Set(tables.NewService(d.GlueSlot.Service(), d.LFSlot.Service(), drv,
 		func(ctx context.Context, p *identity.Principal, action, resource string) error {
 			return d.IAMSlot.Service().Authorize(ctx, p, iam.AuthzRequest{Action: action, Resource: resource})
-		}, &tables.ServiceOptions{Logger: d.cfg.Logger}))
+		}, &tables.ServiceOptions{Logger: d.cfg.Logger, Region: d.cfg.Region}))
 	return nil
 }
 

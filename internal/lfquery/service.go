@@ -38,6 +38,7 @@ type Options struct {
 	Now        func() time.Time // default time.Now
 	Rand       io.Reader        // query ids; default crypto/rand
 	Logger     *slog.Logger
+	Region     string // the catalog's region, for the tables' ARNs in audit records (default us-east-1)
 }
 
 // Service is Lake Formation's query API over the filtered read path.
@@ -48,6 +49,7 @@ type Service struct {
 	authz  Authorizer
 	ttl    time.Duration
 	max    int
+	region string
 	now    func() time.Time
 	rand   io.Reader
 	log    *slog.Logger
@@ -61,8 +63,11 @@ type Service struct {
 // that seals work unit tokens and IAM's authorizer.
 func New(st store.Store, tbl Tables, ring *keyring.Ring, authz Authorizer, opts *Options) *Service {
 	s := &Service{st: st, tables: tbl, ring: ring, authz: authz, ttl: time.Hour, max: 10000, now: time.Now, rand: rand.Reader,
-		log: slog.New(slog.DiscardHandler), planned: map[string]time.Time{}}
+		log: slog.New(slog.DiscardHandler), planned: map[string]time.Time{}, region: "us-east-1"}
 	if opts != nil {
+		if opts.Region != "" {
+			s.region = opts.Region
+		}
 		if opts.TTL > 0 {
 			s.ttl = opts.TTL
 		}
@@ -169,6 +174,7 @@ func (s *Service) StartQueryPlanning(ctx context.Context, p *identity.Principal,
 		return nil, apiError(err)
 	}
 	if c := awsproto.CallFrom(ctx); c != nil {
+		c.Resources = append(c.Resources, tables.TableResource(s.region, c, st.Database, st.Table))
 		c.Extra = rd.Applied()
 		c.Extra["queryId"] = id
 		c.Extra["workUnits"] = q.Units
@@ -363,6 +369,7 @@ func (s *Service) GetWorkUnitResults(ctx context.Context, p *identity.Principal,
 		return nil, err
 	}
 	if call := awsproto.CallFrom(ctx); call != nil {
+		call.Resources = append(call.Resources, tables.TableResource(s.region, call, c.Database, c.Table))
 		call.Input = &workUnitAudit{QueryId: in.QueryId, WorkUnitId: *in.WorkUnitId}
 		call.Extra = rd.Applied()
 		call.Extra["queryId"] = in.QueryId

@@ -324,6 +324,10 @@ func TestStateStatisticsAndAudit(t *testing.T) {
 		if in, ok := r.call.Input.(*workUnitAudit); !ok || in.QueryId != id {
 			t.Fatalf("audit input %#v keeps the token", r.call.Input)
 		}
+		if rs := r.call.Resources; len(rs) != 1 || rs[0].Type != "AWS::Glue::Table" ||
+			!strings.HasPrefix(rs[0].ARN, "arn:aws:glue:us-east-1:") || !strings.HasSuffix(rs[0].ARN, ":table/sales/orders") {
+			t.Fatalf("audit resources %+v, want the table", rs)
+		}
 	}
 	if s := state(tina); s != StateFinished {
 		t.Fatalf("state after reading every unit: %s", s)

@@ -36,19 +36,24 @@ type Service struct {
 	authz  Authorizer
 	logger *slog.Logger
 	batch  int
+	region string
 }
 
 // ServiceOptions tunes NewService; nil = defaults.
 type ServiceOptions struct {
 	Logger    *slog.Logger
 	BatchSize int
+	Region    string // the catalog's region, for the tables' ARNs (default us-east-1)
 }
 
 // NewService returns the read API over a catalog, its governance (Lake Formation), the blob
 // storage holding the tables' files and the IAM authorizer.
 func NewService(cat Catalog, gov catalog.Governance, objs Objects, authz Authorizer, opts *ServiceOptions) *Service {
-	s := &Service{cat: cat, gov: gov, objs: objs, authz: authz, logger: slog.New(slog.DiscardHandler), batch: 8192}
+	s := &Service{cat: cat, gov: gov, objs: objs, authz: authz, logger: slog.New(slog.DiscardHandler), batch: 8192, region: "us-east-1"}
 	if opts != nil {
+		if opts.Region != "" {
+			s.region = opts.Region
+		}
 		if opts.Logger != nil {
 			s.logger = opts.Logger
 		}
@@ -94,6 +99,17 @@ func (sl *Slot) service(w http.ResponseWriter, r *http.Request, c *awsproto.Call
 		c.Fail(w, r, awsproto.Errorf(http.StatusServiceUnavailable, "ServiceUnavailable", "Sluice is starting; try again."))
 	}
 	return s
+}
+
+// TableResource names the table a filtered read reads, for the audit record of the call c (its
+// resources, so that LookupEvents by ResourceName finds every read of a table, allowed or not).
+// region is the catalog's (Sluice's), not the client's signing region.
+func TableResource(region string, c *awsproto.Call, database, table string) awsproto.Resource {
+	var account identity.AccountID
+	if c.Principal != nil {
+		account = c.Principal.Account
+	}
+	return awsproto.Resource{ARN: "arn:aws:glue:" + region + ":" + string(account) + ":table/" + database + "/" + table, Type: "AWS::Glue::Table"}
 }
 
 // DatabaseSummary is one entry of ListDatabases.
@@ -197,6 +213,7 @@ func (s *Service) readRows(w http.ResponseWriter, r *http.Request, c *awsproto.C
 		}
 	}
 	c.Input = in
+	c.Resources = append(c.Resources, TableResource(s.region, c, in.DatabaseName, in.TableName))
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || n < 0 {
