@@ -72,7 +72,7 @@ var partial = map[string]string{
 	"s3/PutBucketCors":                      s3Stored + ": no CORS preflight (`OPTIONS`) is answered",
 	"s3/PutBucketLifecycleConfiguration":    s3Stored + ": no expiry, transition or upload abort runs",
 	"s3/PutBucketOwnershipControls":         s3Stored + ": ACLs are fixed anyway (owner FULL_CONTROL)",
-	"s3/PutPublicAccessBlock":               "enforced per bucket (BlockPublicPolicy, RestrictPublicBuckets for anonymous callers, BlockPublicAcls on uploads); IgnorePublicAcls has nothing to ignore (no ACL grants); no account-level block (S3 Control)",
+	"s3/PutPublicAccessBlock":               "enforced per bucket (BlockPublicPolicy, RestrictPublicBuckets for anonymous callers, BlockPublicAcls on uploads), all four on for a new bucket as on AWS since April 2023; IgnorePublicAcls has nothing to ignore (no ACL grants); no account-level block (S3 Control)",
 	"s3/PutBucketVersioning":                "`Suspended` is stored (buckets are unversioned: every object is version `null`); `Enabled` and MFA delete are NotImplemented",
 	"s3/PutBucketRequestPayment":            "`BucketOwner` only; `Requester` is NotImplemented",
 	"s3/GetBucketRequestPayment":            "always `BucketOwner`",

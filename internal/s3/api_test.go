@@ -108,8 +108,14 @@ func TestBuckets(t *testing.T) {
 	if acl, err := c.GetBucketAcl(ctx, &s3sdk.GetBucketAclInput{Bucket: aws.String("alpha")}); err != nil || len(acl.Grants) != 1 {
 		t.Errorf("GetBucketAcl = %+v, %v", acl, err)
 	}
-	if _, err := c.GetPublicAccessBlock(ctx, &s3sdk.GetPublicAccessBlockInput{Bucket: aws.String("alpha")}); code(err) != "NoSuchPublicAccessBlockConfiguration" {
-		t.Errorf("GetPublicAccessBlock = %v", err)
+	// New buckets block public access, as on AWS since April 2023; a public policy needs the
+	// block gone first.
+	if pab, err := c.GetPublicAccessBlock(ctx, &s3sdk.GetPublicAccessBlockInput{Bucket: aws.String("alpha")}); err != nil ||
+		!aws.ToBool(pab.PublicAccessBlockConfiguration.BlockPublicPolicy) || !aws.ToBool(pab.PublicAccessBlockConfiguration.RestrictPublicBuckets) {
+		t.Errorf("GetPublicAccessBlock of a new bucket = %+v, %v", pab, err)
+	}
+	if _, err := c.DeletePublicAccessBlock(ctx, &s3sdk.DeletePublicAccessBlockInput{Bucket: aws.String("alpha")}); err != nil {
+		t.Fatal(err)
 	}
 	if _, err := c.GetBucketLifecycleConfiguration(ctx, &s3sdk.GetBucketLifecycleConfigurationInput{Bucket: aws.String("alpha")}); code(err) != "NoSuchLifecycleConfiguration" {
 		t.Errorf("GetBucketLifecycleConfiguration = %v", err)

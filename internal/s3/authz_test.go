@@ -40,6 +40,13 @@ func authzEnv(t *testing.T) *env {
 	}
 	mustPut(t, c, "public", "p", "p")
 	mustPut(t, c, "other", "o", "o")
+	// The buckets' policies are public (Principal "*"): as on AWS, their owner lifts the block
+	// public access that new buckets start with.
+	for _, b := range []string{"data", "public"} {
+		if _, err := c.DeletePublicAccessBlock(ctx, &s3sdk.DeletePublicAccessBlockInput{Bucket: aws.String(b)}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if _, err := c.PutBucketPolicy(ctx, &s3sdk.PutBucketPolicyInput{Bucket: aws.String("data"), Policy: aws.String(dataBucketPolicy)}); err != nil {
 		t.Fatal(err)
 	}

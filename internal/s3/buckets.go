@@ -75,7 +75,10 @@ func (s *Service) createBucket(q *req) error {
 				"The %s location constraint is incompatible for the region specific endpoint this request was sent to.", lc)
 		}
 	}
-	rec := bucketRecord{Name: q.bucket, Created: s.now().UTC().Truncate(time.Millisecond), Owner: string(s.account), Region: s.region}
+	// As on AWS since April 2023, a new bucket blocks public access (all four settings on) until
+	// its owner deletes or relaxes the block.
+	rec := bucketRecord{Name: q.bucket, Created: s.now().UTC().Truncate(time.Millisecond), Owner: string(s.account), Region: s.region,
+		Configs: map[string]string{"publicAccessBlock": defaultPublicAccessBlock}}
 	data, _ := json.Marshal(rec)
 	err = s.st.Update(q.ctx(), func(tx store.Tx) error {
 		_, err := tx.Create(q.ctx(), bucketNS, q.bucket, data)

@@ -158,8 +158,9 @@ func TestBucketConfigs(t *testing.T) {
 				_, err := c.DeletePublicAccessBlock(ctx, &s3sdk.DeletePublicAccessBlockInput{Bucket: b})
 				return err
 			},
-			want:      []bool{true, true, true, false},
-			emptyCode: "NoSuchPublicAccessBlockConfiguration", afterDelCode: "NoSuchPublicAccessBlockConfiguration",
+			// A new bucket blocks public access, as on AWS since April 2023.
+			want: []bool{true, true, true, false}, emptyWant: []bool{true, true, true, true},
+			afterDelCode: "NoSuchPublicAccessBlockConfiguration",
 		},
 		{
 			name: "versioning",

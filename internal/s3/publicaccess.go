@@ -22,6 +22,20 @@ import (
 //   - IgnorePublicAcls: Sluice enforces no ACL, public or not; accepted and stored.
 //
 // GetBucketPolicyStatus answers whether the bucket's policy is public by the same judgement.
+//
+// New buckets start with all four settings on, as AWS's have since April 2023
+// (defaultPublicAccessBlock); buckets created before keep what they had.
+
+// defaultPublicAccessBlock is a new bucket's public access block, stored as GET returns it.
+var defaultPublicAccessBlock = func() string {
+	on := true
+	b, err := xml.Marshal(&publicAccessBlockDoc{XMLName: xml.Name{Space: s3NS, Local: "PublicAccessBlockConfiguration"},
+		BlockPublicAcls: &on, IgnorePublicAcls: &on, BlockPublicPolicy: &on, RestrictPublicBuckets: &on})
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}()
 
 // publicAccessBlock returns the bucket's settings; all false when none are stored.
 func (b *bucketRecord) publicAccessBlock() publicAccessBlockDoc {
