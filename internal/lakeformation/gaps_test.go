@@ -398,3 +398,52 @@ func BenchmarkListLFTags(b *testing.B) {
 		}
 	}
 }
+
+// deletingLinkedRole deletes the service-linked role right after the first time it makes sure
+// of it, as an administrator's DeleteServiceLinkedRole running between RegisterResource's
+// first check and its location's commit would.
+type deletingLinkedRole struct {
+	testLinkedRole
+	done *bool
+}
+
+func (a deletingLinkedRole) CreateLinkedRole(ctx context.Context, p *identity.Principal) error {
+	if err := a.testLinkedRole.CreateLinkedRole(ctx, p); err != nil || *a.done {
+		return err
+	}
+	*a.done = true
+	_, err := a.iam.DeleteServiceLinkedRole(ctx, root, &iam.RoleNameInput{RoleName: ServiceLinkedRoleName})
+	return err
+}
+
+// TestLinkedRoleDeletedDuringRegistration: a registration whose role was deleted between its
+// first check and its commit creates the role again, so the location never names a missing
+// role.
+func TestLinkedRoleDeletedDuringRegistration(t *testing.T) {
+	ctx := context.Background()
+	st := memstore.New(nil)
+	ring, err := keyring.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	im := iam.New(st, ring, acct, nil)
+	deleted := false
+	svc := New(st, newMemCatalog(), acct, &Options{
+		Authorize: func(ctx context.Context, p *identity.Principal, action, resource string) error {
+			return im.Authorize(ctx, p, iam.AuthzRequest{Action: action, Resource: resource})
+		},
+		LinkedRole: deletingLinkedRole{testLinkedRole{im}, &deleted}, Ring: ring,
+	})
+	yes := true
+	ok(t)(svc.RegisterResource(ctx, root, &RegisterInput{ResourceArn: "arn:aws:s3:::lake/warehouse", UseServiceLinkedRole: &yes}))
+	if !deleted {
+		t.Fatal("the role was not deleted during the registration")
+	}
+	r, err := im.Role(ctx, slrARN)
+	if err != nil {
+		t.Fatalf("the location names a deleted role: %v", err)
+	}
+	if d := cmp.Diff(LinkedRolePolicy([]string{"arn:aws:s3:::lake/warehouse"}), r.Inline[LinkedRolePolicyName]); d != "" {
+		t.Errorf("the recreated role's policy (-want +got):\n%s", d)
+	}
+}

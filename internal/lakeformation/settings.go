@@ -220,8 +220,17 @@ func (s *Service) RegisterResource(ctx context.Context, p *identity.Principal, i
 	if err != nil || !rec.UseServiceLinkedRole {
 		return s.done(err)
 	}
-	if err := s.syncLinkedRole(ctx); err != nil {
-		// Without the role's policy the location could not be read: undo the registration.
+	// The role is checked again now that the location is stored: IAM's DeleteServiceLinkedRole
+	// reads the locations in its deleting transaction, so a deletion that missed this location
+	// committed before it, and the role is created again here.
+	if s.linked != nil {
+		err = s.linked.CreateLinkedRole(ctx, p)
+	}
+	if err == nil {
+		err = s.syncLinkedRole(ctx)
+	}
+	if err != nil {
+		// Without the role or its policy the location could not be read: undo the registration.
 		if derr := s.st.Update(ctx, func(tx store.Tx) error { return tx.Delete(ctx, nsLocation, arn) }); derr != nil {
 			s.log.Error("undoing a registration whose service-linked role policy failed", "location", arn, "err", derr)
 		}
