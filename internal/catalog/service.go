@@ -127,8 +127,11 @@ func (s *Service) databaseARN(db string) string {
 	return "arn:aws:glue:" + s.region + ":" + string(s.account) + ":database/" + db
 }
 
-func (s *Service) tableARN(db, table string) string {
-	return "arn:aws:glue:" + s.region + ":" + string(s.account) + ":table/" + db + "/" + table
+func (s *Service) tableARN(db, table string) string { return TableARN(s.region, s.account, db, table) }
+
+// TableARN is a Glue table's ARN: arn:aws:glue:<region>:<account>:table/<database>/<table>.
+func TableARN(region string, account identity.AccountID, db, table string) string {
+	return "arn:aws:glue:" + region + ":" + string(account) + ":table/" + db + "/" + table
 }
 
 // checkCatalog refuses any catalog but the account's own.

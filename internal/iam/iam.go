@@ -289,13 +289,18 @@ func isNotFound(err error) bool { return errors.Is(err, store.ErrNotFound) }
 // update runs fn in one transaction and bumps the IAM generation in the same transaction, so
 // every replica drops its compiled policies once the change is visible.
 func (s *Service) update(ctx context.Context, fn func(tx store.Tx) error) error {
-	err := s.st.Update(ctx, func(tx store.Tx) error {
+	return s.st.Update(ctx, func(tx store.Tx) error {
 		if err := fn(tx); err != nil {
 			return err
 		}
-		_, err := tx.Put(ctx, nsMeta, genKey, []byte("{}"))
-		return err
+		return bumpGeneration(ctx, tx)
 	})
+}
+
+// bumpGeneration rewrites the generation record in tx: every IAM mutation does, so that every
+// replica's caches of IAM decisions know to start afresh.
+func bumpGeneration(ctx context.Context, tx store.Tx) error {
+	_, err := tx.Put(ctx, nsMeta, genKey, []byte("{}"))
 	return err
 }
 

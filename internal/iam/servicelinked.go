@@ -217,8 +217,8 @@ func (s *Service) DeleteServiceLinkedRole(ctx context.Context, p *identity.Princ
 			if err := tx.Delete(ctx, nsRole, keyOf(r.Name)); err != nil {
 				return notFound(err, "The role with name %s cannot be found.", r.Name)
 			}
-			// A role's removal changes what IAM decides (s.update's generation bump).
-			if _, err := tx.Put(ctx, nsMeta, genKey, []byte("{}")); err != nil {
+			// A role's removal changes what IAM decides.
+			if err := bumpGeneration(ctx, tx); err != nil {
 				return err
 			}
 			deleted = true

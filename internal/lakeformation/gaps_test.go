@@ -13,6 +13,7 @@ import (
 	"github.com/sluicehq/sluice/internal/iam"
 	"github.com/sluicehq/sluice/internal/identity"
 	"github.com/sluicehq/sluice/internal/keyring"
+	"github.com/sluicehq/sluice/internal/store"
 	"github.com/sluicehq/sluice/internal/store/memstore"
 	"github.com/sluicehq/sluice/internal/sts"
 )
@@ -179,23 +180,31 @@ func (a testLinkedRole) PutLinkedRolePolicy(ctx context.Context, doc string) err
 	return err
 }
 
-// TestServiceLinkedRole: registering with UseServiceLinkedRole creates the role through IAM,
-// keeps its policy listing the locations, and vending for such a location assumes it.
-func TestServiceLinkedRole(t *testing.T) {
-	ctx := context.Background()
+// withIAM returns a store, a key ring, a real IAM service over them, and IAM as Lake
+// Formation's authorizer.
+func withIAM(t *testing.T) (store.Store, *keyring.Ring, *iam.Service, func(context.Context, *identity.Principal, string, string) error) {
+	t.Helper()
 	st := memstore.New(nil)
 	ring, err := keyring.New(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	im := iam.New(st, ring, acct, nil)
+	return st, ring, im, func(ctx context.Context, p *identity.Principal, action, resource string) error {
+		return im.Authorize(ctx, p, iam.AuthzRequest{Action: action, Resource: resource})
+	}
+}
+
+// TestServiceLinkedRole: registering with UseServiceLinkedRole creates the role through IAM,
+// keeps its policy listing the locations, and vending for such a location assumes it.
+func TestServiceLinkedRole(t *testing.T) {
+	ctx := context.Background()
+	st, ring, im, authorize := withIAM(t)
 	stsvc := sts.New(acct, ring, nil, nil)
 	cat := newMemCatalog()
 	cat.add(&catalog.TableInfo{Database: "db", Name: "t", Location: "s3://lake/warehouse/t/", Columns: []catalog.ColumnInfo{{Name: "id", Type: "int"}}})
 	svc := New(st, cat, acct, &Options{
-		Authorize: func(ctx context.Context, p *identity.Principal, action, resource string) error {
-			return im.Authorize(ctx, p, iam.AuthzRequest{Action: action, Resource: resource})
-		},
+		Authorize: authorize,
 		Roles: func(ctx context.Context, arn string) (*sts.Role, error) {
 			r, err := im.Role(ctx, arn)
 			if err != nil {
@@ -214,7 +223,7 @@ func TestServiceLinkedRole(t *testing.T) {
 	stewardARN := "arn:aws:iam::123456789012:role/steward"
 	ok(t)(svc.PutDataLakeSettings(ctx, root, &SettingsInput{DataLakeSettings: &DataLakeSettings{DataLakeAdmins: []DataLakePrincipal{{DataLakePrincipalIdentifier: stewardARN}}}}))
 	yes := true
-	_, err = svc.RegisterResource(ctx, steward, &RegisterInput{ResourceArn: "arn:aws:s3:::lake/warehouse", UseServiceLinkedRole: &yes})
+	_, err := svc.RegisterResource(ctx, steward, &RegisterInput{ResourceArn: "arn:aws:s3:::lake/warehouse", UseServiceLinkedRole: &yes})
 	if code(err) != "AccessDenied" || !strings.Contains(err.Error(), "iam:CreateServiceLinkedRole") {
 		t.Fatalf("register without iam:CreateServiceLinkedRole: %v", err)
 	}
@@ -421,18 +430,10 @@ func (a deletingLinkedRole) CreateLinkedRole(ctx context.Context, p *identity.Pr
 // role.
 func TestLinkedRoleDeletedDuringRegistration(t *testing.T) {
 	ctx := context.Background()
-	st := memstore.New(nil)
-	ring, err := keyring.New(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	im := iam.New(st, ring, acct, nil)
+	st, ring, im, authorize := withIAM(t)
 	deleted := false
 	svc := New(st, newMemCatalog(), acct, &Options{
-		Authorize: func(ctx context.Context, p *identity.Principal, action, resource string) error {
-			return im.Authorize(ctx, p, iam.AuthzRequest{Action: action, Resource: resource})
-		},
-		LinkedRole: deletingLinkedRole{testLinkedRole{im}, &deleted}, Ring: ring,
+		Authorize: authorize, LinkedRole: deletingLinkedRole{testLinkedRole{im}, &deleted}, Ring: ring,
 	})
 	yes := true
 	ok(t)(svc.RegisterResource(ctx, root, &RegisterInput{ResourceArn: "arn:aws:s3:::lake/warehouse", UseServiceLinkedRole: &yes}))

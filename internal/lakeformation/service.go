@@ -265,7 +265,7 @@ func validPrincipal(id string) bool {
 }
 
 func (s *Service) tableARN(db, table string) string {
-	return "arn:aws:glue:" + s.region + ":" + string(s.account) + ":table/" + db + "/" + table
+	return catalog.TableARN(s.region, s.account, db, table)
 }
 
 // fill sets CatalogId on the output form of a resource.

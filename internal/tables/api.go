@@ -109,7 +109,7 @@ func TableResource(region string, c *awsproto.Call, database, table string) awsp
 	if c.Principal != nil {
 		account = c.Principal.Account
 	}
-	return awsproto.Resource{ARN: "arn:aws:glue:" + region + ":" + string(account) + ":table/" + database + "/" + table, Type: "AWS::Glue::Table"}
+	return awsproto.Resource{ARN: catalog.TableARN(region, account, database, table), Type: "AWS::Glue::Table"}
 }
 
 // DatabaseSummary is one entry of ListDatabases.
