@@ -119,9 +119,6 @@ func lastSlash(s string) int {
 	return -1
 }
 
-// marshalEvent returns the canonical bytes of e.
-func marshalEvent(e *Event) ([]byte, error) { return json.Marshal(e) }
-
 // ParseEvent decodes a record's JSON.
 func ParseEvent(data []byte) (*Event, error) {
 	var e Event

@@ -1,7 +1,6 @@
 package audit
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/json"
@@ -169,15 +168,14 @@ func (l *Log) newEventID() string {
 }
 
 func (l *Log) prepare(e *Event, at time.Time) (*prepared, error) {
-	data, err := marshalEvent(e)
+	data, idAt, err := appendEvent(make([]byte, 0, 2048), e)
 	if err != nil {
 		return nil, E(Invalid, "encode record", err)
 	}
-	i := bytes.Index(data, []byte(`"eventID":"`+e.EventID+`"`))
-	if i < 0 || len(e.EventID) != 36 {
+	if idAt < 0 || len(e.EventID) != 36 {
 		return nil, E(Invalid, "encode record", errors.New("event id placeholder not found"))
 	}
-	return &prepared{event: data, idAt: i + len(`"eventID":"`), index: indexPrefixes(e), at: at}, nil
+	return &prepared{event: data, idAt: idAt, index: indexPrefixes(e), at: at}, nil
 }
 
 // idRandom returns the random parts of n event ids, read at once.
