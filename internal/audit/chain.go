@@ -156,8 +156,13 @@ func DecodeEntry(data []byte) (*Entry, error) {
 	return &raw.Entry, nil
 }
 
-// DecodeBlock parses a stored log block: the entries of one batch, one per line, in order.
+// DecodeBlock parses a stored log block: the entries of one batch, one per line, in order
+// (compressed as the writer stores them, or plain).
 func DecodeBlock(data []byte) ([]*Entry, error) {
+	data, err := blockLines(data)
+	if err != nil {
+		return nil, err
+	}
 	if len(data) == 0 || data[len(data)-1] != '\n' {
 		return nil, E(Corrupt, "decode block", errors.New("malformed block"))
 	}

@@ -44,12 +44,14 @@
 //
 // Everything lives in the shared store.Store, written in one transaction per batch:
 //
-//	audit/log    <chain>/<last seq, 20 digits>                   block: the batch's entries, one JSON line each
+//	audit/log    <chain>/<last seq, 20 digits>                   block: up to 32 entries, one JSON line each, zstd-compressed
 //	audit/head   <chain>                                         signed head (Digest JSON)
 //	audit/digest <chain>/<seq, 20 digits>                        signed digest (Digest JSON)
 //	audit/idx    <attr>/<value>/<inverted time>/<chain>/<seq>    postings: "<inverted time> <seq> <block>" lines
 //
-// A batch is one log block, so a busy log costs one row per batch rather than one per record.
+// A batch is cut into blocks of 32 entries (fewer when they grow past 64 MiB), so a busy log
+// costs a row per 32 records rather than one per record; blocks written before compression are
+// plain lines and still read (see block.go).
 // The index has a posting per lookup attribute of each record (EventName, ReadOnly, Username,
 // ResourceType, ResourceName, EventSource, AccessKeyId, and "*" for all records); the postings of
 // one batch that share an attribute value share a row, as long as they lie within a second of

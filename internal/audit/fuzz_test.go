@@ -20,11 +20,13 @@ func FuzzDecodeEntry(f *testing.F) {
 	l.Close()
 	recs, _ := st.List(context.Background(), NSLog, storeAll)
 	for _, r := range recs {
+		f.Add(r.Value) // a stored (compressed) block
 		es, _ := DecodeBlock(r.Value)
 		for _, e := range es {
 			f.Add(e.Marshal())
 		}
 	}
+	f.Add(zstdMagic)
 	f.Add([]byte(`{"v":1,"chain":"c","seq":1,"prev":"00","hash":"00","event":{}}`))
 	f.Add([]byte(`{"v":2}`))
 	f.Add([]byte(`null`))

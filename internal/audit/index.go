@@ -421,30 +421,40 @@ func (b *blockReader) entry(ctx context.Context, chain ChainID, seq, end uint64)
 	if e := b.find(chain, seq); e != nil {
 		return e, nil
 	}
-	var recs []store.Record
 	if end >= seq {
 		rec, err := b.r.Get(ctx, NSLog, seqKey(chain, end))
 		switch {
 		case err == nil:
-			recs = []store.Record{rec}
+			if e, err := b.load(rec, chain, seq); e != nil || err != nil {
+				return e, err
+			}
+			// Not in the block the posting names (the writer cut it short): search.
 		case !errors.Is(err, store.ErrNotFound):
 			return nil, E(Unavailable, "lookup", err)
 		}
 	}
-	if len(recs) == 0 {
-		var err error
-		if recs, err = listFrom(ctx, b.r, NSLog, string(chain)+"/", seqKey(chain, seq-1), 1); err != nil {
-			return nil, E(Unavailable, "lookup", err)
-		}
+	recs, err := listFrom(ctx, b.r, NSLog, string(chain)+"/", seqKey(chain, seq-1), 1)
+	if err != nil {
+		return nil, E(Unavailable, "lookup", err)
 	}
 	if len(recs) == 0 {
 		return nil, store.ErrNotFound
 	}
-	b.key, b.data = recs[0].Key, recs[0].Value
-	if e := b.find(chain, seq); e != nil {
-		return e, nil
+	if e, err := b.load(recs[0], chain, seq); e != nil || err != nil {
+		return e, err
 	}
 	return nil, store.ErrNotFound
+}
+
+// load makes rec the cached block and returns entry seq of chain from it (nil when it is not
+// there).
+func (b *blockReader) load(rec store.Record, chain ChainID, seq uint64) (*Entry, error) {
+	data, err := blockLines(rec.Value)
+	if err != nil {
+		return nil, err
+	}
+	b.key, b.data = rec.Key, data
+	return b.find(chain, seq), nil
 }
 
 // find decodes entry seq of chain from the cached block, if it is there. Entries begin with a

@@ -71,7 +71,8 @@ type Log struct {
 	digestSeq   uint64
 	digestAt    time.Time
 	stale       bool   // a commit failed: reload the head before the next one
-	scratch     []byte // log blocks of the batch being committed
+	lines       []byte // entry lines of the batch being committed
+	scratch     []byte // its log blocks, compressed
 	finalErr    error
 }
 
@@ -171,6 +172,10 @@ func (l *Log) prepare(e *Event, at time.Time) (*prepared, error) {
 	data, idAt, err := appendEvent(make([]byte, 0, 2048), e)
 	if err != nil {
 		return nil, E(Invalid, "encode record", err)
+	}
+	if len(data) > maxBlockBytes/4 {
+		// Unreachable with the server's body limits; a block must stay readable.
+		return nil, E(Invalid, "encode record", fmt.Errorf("record of %d bytes", len(data)))
 	}
 	if idAt < 0 || len(e.EventID) != 36 {
 		return nil, E(Invalid, "encode record", errors.New("event id placeholder not found"))
@@ -389,9 +394,15 @@ func (l *Log) tryCommit(batch []*pending, forceDigest bool) error {
 		data []byte
 	}
 	var blocks []blockRow
-	// The blocks are cut from the writer's scratch buffer: the store copies values, so it is
-	// reused by the next commit (a block that outgrew it keeps the old array alive until then).
-	l.scratch = l.scratch[:0]
+	// The blocks are compressed into the writer's scratch buffer from its lines buffer: the
+	// store copies values, so both are reused by the next commit (a block that outgrew them
+	// keeps the old arrays alive until then).
+	l.lines, l.scratch = l.lines[:0], l.scratch[:0]
+	cut := func(key string, raw []byte) {
+		start := len(l.scratch)
+		l.scratch = compressBlock(l.scratch, raw)
+		blocks = append(blocks, blockRow{key, l.scratch[start:len(l.scratch):len(l.scratch)]})
+	}
 	blockStart := 0
 	inBlock := 0
 	postings := newPostings()
@@ -411,10 +422,10 @@ func (l *Log) tryCommit(batch []*pending, forceDigest bool) error {
 			l.assignID(r, l.chain, seq, [6]byte(rnd[6*i:]))
 			e := Entry{Chain: l.chain, Seq: seq, Prev: last, Hash: EntryHash(l.chain, seq, last, r.event), Event: r.event}
 			last = e.Hash
-			l.scratch = append(e.appendTo(l.scratch), '\n')
-			if inBlock++; inBlock == blockRecords {
-				blocks = append(blocks, blockRow{seqKey(l.chain, seq), l.scratch[blockStart:len(l.scratch):len(l.scratch)]})
-				blockStart, inBlock = len(l.scratch), 0
+			l.lines = append(e.appendTo(l.lines), '\n')
+			if inBlock++; inBlock == blockRecords || len(l.lines)-blockStart >= maxBlockBytes/4 {
+				cut(seqKey(l.chain, seq), l.lines[blockStart:])
+				blockStart, inBlock = len(l.lines), 0
 			}
 			for _, pre := range r.index {
 				postings.add(pre, r.at, seq, blockEnd)
@@ -422,7 +433,7 @@ func (l *Log) tryCommit(batch []*pending, forceDigest bool) error {
 		}
 	}
 	if inBlock > 0 {
-		blocks = append(blocks, blockRow{seqKey(l.chain, seq), l.scratch[blockStart:len(l.scratch):len(l.scratch)]})
+		cut(seqKey(l.chain, seq), l.lines[blockStart:])
 	}
 	idx := postings.rows(l.chain)
 	now := l.now()

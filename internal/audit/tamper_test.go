@@ -162,9 +162,14 @@ func TestTamperInsideBlock(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			lines := strings.Split(strings.TrimSuffix(string(rec.Value), "\n"), "\n")
+			raw, err := blockLines(rec.Value)
+			if err != nil {
+				t.Fatal(err)
+			}
+			lines := strings.Split(strings.TrimSuffix(string(raw), "\n"), "\n")
 			lines = fn(lines)
-			if _, err := tx.Put(context.Background(), NSLog, seqKey("c-test", 30), []byte(strings.Join(lines, "\n")+"\n")); err != nil {
+			// Stored compressed, as the writer stores blocks: whoever edits the store can.
+			if _, err := tx.Put(context.Background(), NSLog, seqKey("c-test", 30), compressBlock(nil, []byte(strings.Join(lines, "\n")+"\n"))); err != nil {
 				t.Fatal(err)
 			}
 		}
