@@ -150,6 +150,12 @@ func badRequest(code, msg string) *awsproto.Error {
 	return awsproto.Errorf(http.StatusBadRequest, code, "%s", msg)
 }
 
+// IndexSyncer is a reader that can make the index of its own log complete before a lookup
+// (Slot.Reader): postings reach the store a few times a second, not with every commit.
+type IndexSyncer interface {
+	SyncIndex(ctx context.Context) error
+}
+
 // LookupEvents answers CloudTrail's LookupEvents, newest first, S3 data events included (a
 // deliberate deviation from AWS, which returns management events only).
 func (a *API) LookupEvents(ctx context.Context, p *identity.Principal, in *LookupEventsInput) (*LookupEventsOutput, error) {
@@ -200,6 +206,12 @@ func (a *API) LookupEvents(ctx context.Context, p *identity.Principal, in *Looku
 	}
 	if in.NextToken != nil {
 		q.NextToken = *in.NextToken
+	}
+	if s, ok := a.r.(IndexSyncer); ok {
+		// The records this process committed last may still have their postings in memory.
+		if err := s.SyncIndex(ctx); err != nil {
+			return nil, err
+		}
 	}
 	found, next, err := Lookup(ctx, a.r, q)
 	if err != nil {

@@ -48,14 +48,23 @@
 //	audit/head   <chain>                                         signed head (Digest JSON)
 //	audit/digest <chain>/<seq, 20 digits>                        signed digest (Digest JSON)
 //	audit/idx    <attr>/<value>/<inverted time>/<chain>/<seq>    postings: "<inverted time> <seq> <block>" lines
+//	audit/idxmark <chain>                                        last sequence number whose postings are stored
 //
 // A batch is cut into blocks of 32 entries (fewer when they grow past 64 MiB), so a busy log
 // costs a row per 32 records rather than one per record; blocks written before compression are
 // plain lines and still read (see block.go).
 // The index has a posting per lookup attribute of each record (EventName, ReadOnly, Username,
-// ResourceType, ResourceName, EventSource, AccessKeyId, and "*" for all records); the postings of
-// one batch that share an attribute value share a row, as long as they lie within a second of
-// each other. A row's key carries its newest time inverted, so a prefix listing is newest first
+// ResourceType, ResourceName, EventSource, AccessKeyId, and "*" for all records). Postings wait
+// in memory and are written with a later commit, merged, every Options.IndexInterval (250 ms),
+// with a digest, on Close, and before this process answers LookupEvents (SyncIndex): an index
+// row costs SQLite about what a log block costs, and one per attribute with every commit was
+// most of the commit. The index is derived data: the mark says how far it is stored, and a
+// process that resumes its chain after a crash rebuilds the postings of the records after the
+// mark from their blocks. Readers of the store that are not the writing process (other
+// replicas, the CLI while Sluice runs) see a record in lookups up to IndexInterval after it was
+// acknowledged; Verify and Export read the blocks and see it at once. Postings that share an
+// attribute value share a row, as long as they lie within a second of each other (at most
+// 1,024 to a row). A row's key carries its newest time inverted, so a prefix listing is newest first
 // and LookupEvents reads only the rows of the records it returns, however long the log grows;
 // each posting names the block that holds its record, which is then one point read.
 // EventId needs no index: the writer gives each record a version-8 UUID that encodes its chain and

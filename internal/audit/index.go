@@ -122,6 +122,10 @@ func indexPrefixes(e *Event) []string {
 // newest time, so a reader looking for records up to T starts at rows up to T+rowSpan.
 const rowSpan = time.Second
 
+// maxRowPostings caps the postings of one index row, so that a lookup reads a bounded row
+// however busy the second it covers was.
+const maxRowPostings = 1024
+
 // posting points from an index row to one record of the row's chain.
 type posting struct {
 	at  time.Time
@@ -135,6 +139,7 @@ type posting struct {
 type postings struct {
 	order []string
 	by    map[string][]posting
+	n     int // postings in all
 }
 
 func newPostings() *postings { return &postings{by: make(map[string][]posting, 16)} }
@@ -144,6 +149,18 @@ func (p *postings) add(prefix string, at time.Time, seq, end uint64) {
 		p.order = append(p.order, prefix)
 	}
 	p.by[prefix] = append(p.by[prefix], posting{at, seq, end})
+	p.n++
+}
+
+// addAll adds every posting of q.
+func (p *postings) addAll(q *postings) {
+	for _, prefix := range q.order {
+		if _, ok := p.by[prefix]; !ok {
+			p.order = append(p.order, prefix)
+		}
+		p.by[prefix] = append(p.by[prefix], q.by[prefix]...)
+	}
+	p.n += q.n
 }
 
 type indexRow struct {
@@ -168,7 +185,7 @@ func (p *postings) rows(chain ChainID) []indexRow {
 		for i := 0; i < len(ps); {
 			newest := ps[i]
 			j := i
-			for j < len(ps) && newest.at.Sub(ps[j].at) <= rowSpan {
+			for j < len(ps) && newest.at.Sub(ps[j].at) <= rowSpan && j-i < maxRowPostings {
 				j++
 			}
 			b := make([]byte, 0, (j-i)*48)

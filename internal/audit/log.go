@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"runtime"
+	"strconv"
 	"sync"
 	"time"
 
@@ -24,6 +25,8 @@ const (
 	NSHead   = "audit/head"
 	NSDigest = "audit/digest"
 	NSIndex  = "audit/idx"
+	// NSIndexMark holds, per chain, the last sequence number whose postings are in NSIndex.
+	NSIndexMark = "audit/idxmark"
 )
 
 // Options configures Open. Nil means defaults.
@@ -39,6 +42,11 @@ type Options struct {
 	DigestInterval time.Duration
 	// MaxBatch caps the records of one transaction and log block (default 256).
 	MaxBatch int
+	// The index postings of committed records are kept in memory and written with a commit
+	// every IndexInterval (default 250 ms) or once IndexEvery postings wait (default 16384), on
+	// Close, and before this process answers LookupEvents (SyncIndex).
+	IndexInterval time.Duration
+	IndexEvery    int
 }
 
 // Log is the durable audit log. It implements server.Auditor.
@@ -54,8 +62,11 @@ type Log struct {
 	digestEvery    int
 	digestInterval time.Duration
 	maxBatch       int
+	idxInterval    time.Duration
+	idxEvery       int
 
 	in      chan *pending
+	syncReq chan chan error // SyncIndex asks the writer to store the waiting postings
 	quit    chan struct{}
 	done    chan struct{}
 	closeMu sync.RWMutex
@@ -70,10 +81,17 @@ type Log struct {
 	headVersion int64
 	digestSeq   uint64
 	digestAt    time.Time
-	stale       bool   // a commit failed: reload the head before the next one
-	lines       []byte // entry lines of the batch being committed
-	scratch     []byte // its log blocks, compressed
-	finalErr    error
+	stale       bool // a commit failed: reload the head before the next one
+	idxNow      bool // the next commit writes the waiting postings (SyncIndex)
+	// Postings of committed records not yet in NSIndex (of chain idxChain), and when the index
+	// was last written.
+	idxPending *postings
+	idxChain   ChainID
+	idxAt      time.Time
+	idxMarked  bool   // the chain has its NSIndexMark row
+	lines      []byte // entry lines of the batch being committed
+	scratch    []byte // its log blocks, compressed
+	finalErr   error
 }
 
 // blockRecords caps the entries of one log block, so that reading one record (LookupEvents)
@@ -99,7 +117,8 @@ type pending struct {
 func Open(ctx context.Context, st store.Store, signer Signer, account identity.AccountID, opts *Options) (*Log, error) {
 	l := &Log{st: st, signer: signer, account: account, log: slog.New(slog.DiscardHandler), now: time.Now,
 		rand: rand.Reader, digestEvery: 1000, digestInterval: time.Minute, maxBatch: 256,
-		in: make(chan *pending, 4096), quit: make(chan struct{}), done: make(chan struct{})}
+		idxInterval: 250 * time.Millisecond, idxEvery: 16384, idxPending: newPostings(),
+		in: make(chan *pending, 4096), syncReq: make(chan chan error), quit: make(chan struct{}), done: make(chan struct{})}
 	if opts != nil {
 		if opts.Logger != nil {
 			l.log = opts.Logger
@@ -119,6 +138,12 @@ func Open(ctx context.Context, st store.Store, signer Signer, account identity.A
 		if opts.MaxBatch > 0 {
 			l.maxBatch = opts.MaxBatch
 		}
+		if opts.IndexInterval > 0 {
+			l.idxInterval = opts.IndexInterval
+		}
+		if opts.IndexEvery > 0 {
+			l.idxEvery = opts.IndexEvery
+		}
 		l.chain = opts.Chain
 	}
 	if l.chain == "" {
@@ -134,8 +159,12 @@ func Open(ctx context.Context, st store.Store, signer Signer, account identity.A
 	if err := l.loadHead(ctx); err != nil {
 		return nil, err
 	}
+	if err := l.loadIndex(ctx); err != nil {
+		return nil, err
+	}
 	l.digestSeq = l.seq
 	l.digestAt = l.now()
+	l.idxAt = l.digestAt
 	go l.writer()
 	return l, nil
 }
@@ -159,6 +188,87 @@ func (l *Log) loadHead(ctx context.Context) error {
 	}
 	l.stale = false
 	return nil
+}
+
+// loadIndex reads how far the chain's postings are stored and rebuilds in memory those of the
+// records after that: they were committed, but the process stopped before writing their
+// postings. A chain without a mark is new, or was indexed with every commit by an earlier
+// release: the first commit writes its mark, with the first postings left waiting.
+func (l *Log) loadIndex(ctx context.Context) error {
+	l.idxChain, l.idxPending, l.idxMarked = l.chain, newPostings(), false
+	rec, err := l.st.Get(ctx, NSIndexMark, string(l.chain))
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return nil
+	case err != nil:
+		return E(Unavailable, "read index mark", err)
+	}
+	l.idxMarked = true
+	mark, err := strconv.ParseUint(string(rec.Value), 10, 64)
+	if err != nil || mark > l.seq {
+		// Not something this process wrote: nothing to rebuild (Verify checks the chain).
+		l.log.Warn("audit index mark does not match the chain head", "chain", string(l.chain), "mark", string(rec.Value), "head", l.seq)
+		return nil
+	}
+	after := seqKey(l.chain, mark)
+	for mark < l.seq {
+		recs, err := listFrom(ctx, l.st, NSLog, string(l.chain)+"/", after, 16)
+		if err != nil {
+			return E(Unavailable, "read log", err)
+		}
+		if len(recs) == 0 {
+			break // the verifier reports the missing records
+		}
+		for _, r := range recs {
+			_, end, _ := parseSeqKey(r.Key)
+			entries, err := DecodeBlock(r.Value)
+			if err != nil {
+				return err
+			}
+			for _, e := range entries {
+				if e.Seq <= mark || e.Chain != l.chain {
+					continue
+				}
+				ev, err := ParseEvent(e.Event)
+				if err != nil {
+					return E(Corrupt, "read log", err)
+				}
+				for _, pre := range indexPrefixes(ev) {
+					l.idxPending.add(pre, ev.Time(), e.Seq, end)
+				}
+				mark = e.Seq
+			}
+			after = r.Key
+		}
+	}
+	if n := l.idxPending.n; n > 0 {
+		l.log.Info("audit index: postings of records written before a restart rebuilt", "chain", string(l.chain), "postings", n)
+	}
+	return nil
+}
+
+// SyncIndex stores the postings of every record committed so far, so that a lookup in the store
+// finds them. LookupEvents calls it (through Slot's reader) before it reads the index.
+func (l *Log) SyncIndex(ctx context.Context) error {
+	l.closeMu.RLock()
+	if l.closed {
+		l.closeMu.RUnlock()
+		return nil // Close wrote them
+	}
+	ch := make(chan error, 1)
+	select {
+	case l.syncReq <- ch:
+	case <-ctx.Done():
+		l.closeMu.RUnlock()
+		return ctx.Err()
+	}
+	l.closeMu.RUnlock()
+	select {
+	case err := <-ch:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // newEventID returns a random UUID (version 4) from the log's random source.
@@ -300,7 +410,7 @@ func (l *Log) Close() error {
 
 func (l *Log) writer() {
 	defer close(l.done)
-	tick := time.NewTicker(min(l.digestInterval, 10*time.Second))
+	tick := time.NewTicker(min(l.digestInterval, 10*time.Second, l.idxInterval))
 	defer tick.Stop()
 	var batch []*pending
 	for {
@@ -308,10 +418,24 @@ func (l *Log) writer() {
 		select {
 		case p := <-l.in:
 			batch = append(batch, p)
+		case ch := <-l.syncReq:
+			var err error
+			if l.idxPending.n > 0 {
+				l.idxNow = true
+				err = l.commit(nil, false)
+			}
+			ch <- err
+			continue
 		case <-tick.C:
-			if l.seq > l.digestSeq && l.now().Sub(l.digestAt) >= l.digestInterval {
+			now := l.now()
+			switch {
+			case l.seq > l.digestSeq && now.Sub(l.digestAt) >= l.digestInterval:
 				if err := l.commit(nil, true); err != nil {
 					l.log.Error("audit digest failed", "err", err)
+				}
+			case l.idxPending.n > 0 && now.Sub(l.idxAt) >= l.idxInterval:
+				if err := l.commit(nil, false); err != nil {
+					l.log.Error("audit index write failed", "err", err)
 				}
 			}
 			continue
@@ -326,7 +450,7 @@ func (l *Log) writer() {
 				}
 				break
 			}
-			if l.seq > l.digestSeq {
+			if l.seq > l.digestSeq || l.idxPending.n > 0 {
 				l.finalErr = l.commit(nil, true)
 			}
 			return
@@ -435,7 +559,6 @@ func (l *Log) tryCommit(batch []*pending, forceDigest bool) error {
 	if inBlock > 0 {
 		cut(seqKey(l.chain, seq), l.lines[blockStart:])
 	}
-	idx := postings.rows(l.chain)
 	now := l.now()
 	head := signDigest(l.signer, l.chain, seq, last, now)
 	headJSON, err := head.Marshal()
@@ -443,6 +566,25 @@ func (l *Log) tryCommit(batch []*pending, forceDigest bool) error {
 		return E(Invalid, "encode chain head", err)
 	}
 	digest := forceDigest || seq-l.digestSeq >= uint64(l.digestEvery) || (seq > l.digestSeq && now.Sub(l.digestAt) >= l.digestInterval)
+	// The postings wait in memory and are written a few times a second, merged: an index row
+	// costs SQLite about as much as a whole log block, and with every commit writing one per
+	// lookup attribute the index was most of a commit.
+	waiting := l.idxPending.n + postings.n
+	writeIndex := waiting > 0 && (digest || l.idxNow || l.idxChain != l.chain || waiting >= l.idxEvery || now.Sub(l.idxAt) >= l.idxInterval)
+	var idx []indexRow
+	var markChain ChainID
+	if writeIndex {
+		if l.idxChain == l.chain {
+			merged := newPostings()
+			merged.addAll(l.idxPending)
+			merged.addAll(postings)
+			idx, markChain = merged.rows(l.chain), l.chain
+		} else {
+			// The chain changed (see commit): its postings go under the old chain's name.
+			idx = append(l.idxPending.rows(l.idxChain), postings.rows(l.chain)...)
+			markChain = l.chain
+		}
+	}
 	var headRec store.Record
 	err = l.st.Update(ctx, func(tx store.Tx) error {
 		for _, b := range blocks {
@@ -455,6 +597,17 @@ func (l *Log) tryCommit(batch []*pending, forceDigest bool) error {
 		}
 		for _, row := range idx {
 			if _, err := tx.Put(ctx, NSIndex, row.key, row.value); err != nil {
+				return err
+			}
+		}
+		switch {
+		case writeIndex:
+			if _, err := tx.Put(ctx, NSIndexMark, string(markChain), strconv.AppendUint(nil, seq, 10)); err != nil {
+				return err
+			}
+		case !l.idxMarked:
+			// Postings up to the batch are stored (none wait yet); the batch's will wait.
+			if _, err := tx.Put(ctx, NSIndexMark, string(l.chain), strconv.AppendUint(nil, l.seq, 10)); err != nil {
 				return err
 			}
 		}
@@ -475,6 +628,12 @@ func (l *Log) tryCommit(batch []*pending, forceDigest bool) error {
 	l.seq, l.last, l.headVersion = seq, last, headRec.Version
 	if digest {
 		l.digestSeq, l.digestAt = seq, now
+	}
+	l.idxMarked = true
+	if writeIndex {
+		l.idxPending, l.idxChain, l.idxAt, l.idxNow = newPostings(), l.chain, now, false
+	} else {
+		l.idxPending.addAll(postings)
 	}
 	return nil
 }

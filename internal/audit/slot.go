@@ -53,6 +53,14 @@ func (r slotReader) Get(ctx context.Context, ns, key string) (store.Record, erro
 	return l.st.Get(ctx, ns, key)
 }
 
+// SyncIndex stores the installed log's waiting postings (see Log.SyncIndex).
+func (r slotReader) SyncIndex(ctx context.Context) error {
+	if l := r.s.p.Load(); l != nil {
+		return l.SyncIndex(ctx)
+	}
+	return nil
+}
+
 func (r slotReader) List(ctx context.Context, ns string, opts store.ListOptions) ([]store.Record, error) {
 	l := r.s.p.Load()
 	if l == nil {
