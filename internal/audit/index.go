@@ -152,15 +152,21 @@ func (p *postings) add(prefix string, at time.Time, seq, end uint64) {
 	p.n++
 }
 
-// addAll adds every posting of q.
-func (p *postings) addAll(q *postings) {
-	for _, prefix := range q.order {
-		if _, ok := p.by[prefix]; !ok {
-			p.order = append(p.order, prefix)
+// dropAfter removes the postings of records after seq (a batch whose commit failed).
+func (p *postings) dropAfter(seq uint64) {
+	order := p.order[:0]
+	p.n = 0
+	for _, prefix := range p.order {
+		ps := slices.DeleteFunc(p.by[prefix], func(x posting) bool { return x.seq > seq })
+		if len(ps) == 0 {
+			delete(p.by, prefix)
+			continue
 		}
-		p.by[prefix] = append(p.by[prefix], q.by[prefix]...)
+		p.by[prefix] = ps
+		order = append(order, prefix)
+		p.n += len(ps)
 	}
-	p.n += q.n
+	p.order = order
 }
 
 type indexRow struct {

@@ -2,8 +2,12 @@ package audit
 
 import (
 	"context"
+	"errors"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/sluicehq/sluice/internal/awsproto"
 
 	"github.com/sluicehq/sluice/internal/store"
 	"github.com/sluicehq/sluice/internal/store/memstore"
@@ -155,5 +159,51 @@ func TestIndexRebuiltNewChain(t *testing.T) {
 	next.Close()
 	if got := lookAll(t, st); len(got) != 7 || !distinct(got) {
 		t.Fatalf("%d records (distinct %v), want 7", len(got), distinct(got))
+	}
+}
+
+// flakyStore fails Update while fail is set.
+type flakyStore struct {
+	store.Store
+	fail *atomic.Bool
+}
+
+func (f flakyStore) Update(ctx context.Context, fn func(store.Tx) error) error {
+	if f.fail.Load() {
+		return store.E("update", store.Internal, "", "", errors.New("disk full"))
+	}
+	return f.Store.Update(ctx, fn)
+}
+
+// TestIndexFailedCommit: the postings of a batch whose commit failed do not wait with the others
+// (its sequence numbers go to the next batch's records).
+func TestIndexFailedCommit(t *testing.T) {
+	ctx := context.Background()
+	var fail atomic.Bool
+	st := memstore.New(nil)
+	l := openLog(t, flakyStore{st, &fail}, &Options{IndexInterval: time.Hour})
+	fill(t, l, 5, t0)
+	fail.Store(true)
+	c, info := call(userP, awsproto.STS, "CreateRole", t0.Add(time.Minute))
+	if err := l.Record(ctx, c, 200, info); err == nil {
+		t.Fatal("Record succeeded on a failing store")
+	}
+	fail.Store(false)
+	fill(t, l, 3, t0.Add(2*time.Minute))
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	got := lookAll(t, st)
+	if len(got) != 8 || !distinct(got) {
+		t.Fatalf("%d records (distinct %v), want 8", len(got), distinct(got))
+	}
+	found, _, err := Lookup(ctx, st, Query{Attr: EventName, Value: "CreateRole", Limit: 50})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range found {
+		if f.Event.EventTime == t0.Add(time.Minute).UTC().Format(TimeLayout) {
+			t.Fatalf("the failed record is indexed: %s", f.Entry.Event)
+		}
 	}
 }

@@ -278,10 +278,20 @@ func (l *Log) newEventID() string {
 	return uuid.New(l.rand)
 }
 
+// encodeBuffers hold records while they are encoded.
+var encodeBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+
 func (l *Log) prepare(e *Event, at time.Time) (*prepared, error) {
-	data, idAt, err := appendEvent(make([]byte, 0, 2048), e)
+	buf := encodeBuffers.Get().(*[]byte)
+	data, idAt, err := appendEvent((*buf)[:0], e)
 	if err != nil {
+		encodeBuffers.Put(buf)
 		return nil, E(Invalid, "encode record", err)
+	}
+	// The record waits for its commit: keep it in a slice of its own size.
+	*buf, data = data, append([]byte(nil), data...)
+	if cap(*buf) <= 64<<10 {
+		encodeBuffers.Put(buf)
 	}
 	if len(data) > maxBlockBytes/4 {
 		// Unreachable with the server's body limits; a block must stay readable.
@@ -529,7 +539,14 @@ func (l *Log) tryCommit(batch []*pending, forceDigest bool) error {
 	}
 	blockStart := 0
 	inBlock := 0
-	postings := newPostings()
+	// The batch's postings join those waiting; a failed commit takes them out again. Only after
+	// the chain changed (see commit) are they kept apart, under the new chain's name.
+	base := l.seq
+	sameChain := l.idxChain == l.chain
+	postings := l.idxPending
+	if !sameChain {
+		postings = newPostings()
+	}
 	seq, last := l.seq, l.last
 	total := uint64(0)
 	for _, p := range batch {
@@ -569,20 +586,16 @@ func (l *Log) tryCommit(batch []*pending, forceDigest bool) error {
 	// The postings wait in memory and are written a few times a second, merged: an index row
 	// costs SQLite about as much as a whole log block, and with every commit writing one per
 	// lookup attribute the index was most of a commit.
-	waiting := l.idxPending.n + postings.n
-	writeIndex := waiting > 0 && (digest || l.idxNow || l.idxChain != l.chain || waiting >= l.idxEvery || now.Sub(l.idxAt) >= l.idxInterval)
+	waiting := l.idxPending.n
+	if !sameChain {
+		waiting += postings.n
+	}
+	writeIndex := waiting > 0 && (digest || l.idxNow || !sameChain || waiting >= l.idxEvery || now.Sub(l.idxAt) >= l.idxInterval)
 	var idx []indexRow
-	var markChain ChainID
 	if writeIndex {
-		if l.idxChain == l.chain {
-			merged := newPostings()
-			merged.addAll(l.idxPending)
-			merged.addAll(postings)
-			idx, markChain = merged.rows(l.chain), l.chain
-		} else {
-			// The chain changed (see commit): its postings go under the old chain's name.
-			idx = append(l.idxPending.rows(l.idxChain), postings.rows(l.chain)...)
-			markChain = l.chain
+		idx = l.idxPending.rows(l.idxChain)
+		if !sameChain {
+			idx = append(idx, postings.rows(l.chain)...)
 		}
 	}
 	var headRec store.Record
@@ -602,7 +615,7 @@ func (l *Log) tryCommit(batch []*pending, forceDigest bool) error {
 		}
 		switch {
 		case writeIndex:
-			if _, err := tx.Put(ctx, NSIndexMark, string(markChain), strconv.AppendUint(nil, seq, 10)); err != nil {
+			if _, err := tx.Put(ctx, NSIndexMark, string(l.chain), strconv.AppendUint(nil, seq, 10)); err != nil {
 				return err
 			}
 		case !l.idxMarked:
@@ -623,6 +636,9 @@ func (l *Log) tryCommit(batch []*pending, forceDigest bool) error {
 		return nil
 	})
 	if err != nil {
+		if sameChain {
+			l.idxPending.dropAfter(base)
+		}
 		return err
 	}
 	l.seq, l.last, l.headVersion = seq, last, headRec.Version
@@ -632,8 +648,6 @@ func (l *Log) tryCommit(batch []*pending, forceDigest bool) error {
 	l.idxMarked = true
 	if writeIndex {
 		l.idxPending, l.idxChain, l.idxAt, l.idxNow = newPostings(), l.chain, now, false
-	} else {
-		l.idxPending.addAll(postings)
 	}
 	return nil
 }
