@@ -37,11 +37,7 @@ import (
 func verifyDataDir(t *testing.T, dataDir string) (*audit.Report, map[string]int) {
 	t.Helper()
 	ctx := context.Background()
-	st, err := sqlitestore.Open(ctx, filepath.Join(dataDir, "sluice.db"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := openDataDirStore(t, dataDir)
 	ring, _, err := keyring.LoadOrCreate(filepath.Join(dataDir, "keyring.json"), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -152,16 +148,24 @@ func TestAuditSurvivesKill9(t *testing.T) {
 	}
 }
 
+// openDataDirStore opens the SQLite store of a stopped Sluice's data directory until the test
+// ends.
+func openDataDirStore(t *testing.T, dataDir string) *sqlitestore.Store {
+	t.Helper()
+	st, err := sqlitestore.Open(context.Background(), filepath.Join(dataDir, "sluice.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
 // indexedRecords pages through every record the audit index of dataDir's store finds, and
 // returns how many it found and how many of those it had found already.
 func indexedRecords(t *testing.T, dataDir string) (n, dup int) {
 	t.Helper()
 	ctx := context.Background()
-	st, err := sqlitestore.Open(ctx, filepath.Join(dataDir, "sluice.db"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := openDataDirStore(t, dataDir)
 	seen := map[string]bool{}
 	q := audit.Query{Limit: 50}
 	for {

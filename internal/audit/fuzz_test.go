@@ -14,12 +14,7 @@ import (
 // FuzzDecodeEntry feeds the log reader arbitrary stored values: it must never panic, and
 // whatever it accepts must re-encode to an entry that decodes to the same thing.
 func FuzzDecodeEntry(f *testing.F) {
-	st := memstore.New(nil)
-	l := openLog(f, st, nil)
-	fill(f, l, 4, t0)
-	l.Close()
-	recs, _ := st.List(context.Background(), NSLog, storeAll)
-	for _, r := range recs {
+	for _, r := range seedBlocks(f) {
 		f.Add(r.Value) // a stored (compressed) block
 		es, _ := DecodeBlock(r.Value)
 		for _, e := range es {
@@ -65,16 +60,24 @@ func FuzzParseEvent(f *testing.F) {
 
 var storeAll = store.ListOptions{}
 
-// FuzzAppendEvent holds appendEvent to encoding/json: for any record (decoded from the fuzzed
-// JSON, with the fuzzed string placed in a top-level field, a nested one and a map key) both
-// must write the same bytes, since those bytes are what the chain hashes.
-func FuzzAppendEvent(f *testing.F) {
+// seedBlocks returns the stored blocks of a small log, to seed the fuzz tests.
+func seedBlocks(f *testing.F) []store.Record {
 	st := memstore.New(nil)
 	l := openLog(f, st, nil)
 	fill(f, l, 4, t0)
 	l.Close()
-	recs, _ := st.List(context.Background(), NSLog, storeAll)
-	for _, r := range recs {
+	recs, err := st.List(context.Background(), NSLog, storeAll)
+	if err != nil {
+		f.Fatal(err)
+	}
+	return recs
+}
+
+// FuzzAppendEvent holds appendEvent to encoding/json: for any record (decoded from the fuzzed
+// JSON, with the fuzzed string placed in a top-level field, a nested one and a map key) both
+// must write the same bytes, since those bytes are what the chain hashes.
+func FuzzAppendEvent(f *testing.F) {
+	for _, r := range seedBlocks(f) {
 		es, _ := DecodeBlock(r.Value)
 		for _, e := range es {
 			f.Add([]byte(e.Event), "plain")
