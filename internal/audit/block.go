@@ -18,9 +18,10 @@ import (
 var zstdMagic = []byte{0x28, 0xb5, 0x2f, 0xfd}
 
 // maxBlockBytes bounds a block's decompressed size, so that a forged block cannot make a reader
-// (LookupEvents, verify, export) allocate without limit. A block holds at most blockRecords
-// entries of requests whose bodies are capped far below this.
-const maxBlockBytes = 256 << 20
+// (LookupEvents, verify, export) allocate without limit: the writer cuts a block once its
+// entries pass a quarter of it and refuses a record larger than a quarter (request bodies are
+// capped at 10 MiB), and at most two blocks are decompressed at once.
+const maxBlockBytes = 128 << 20
 
 var (
 	blockEncoder = sync.OnceValue(func() *zstd.Encoder {
@@ -32,7 +33,7 @@ var (
 		return e
 	})
 	blockDecoder = sync.OnceValue(func() *zstd.Decoder {
-		d, err := zstd.NewReader(nil, zstd.WithDecoderConcurrency(0), zstd.WithDecoderMaxMemory(maxBlockBytes))
+		d, err := zstd.NewReader(nil, zstd.WithDecoderConcurrency(2), zstd.WithDecoderMaxMemory(maxBlockBytes))
 		if err != nil {
 			panic(err)
 		}

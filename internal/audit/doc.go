@@ -55,14 +55,17 @@
 // plain lines and still read (see block.go).
 // The index has a posting per lookup attribute of each record (EventName, ReadOnly, Username,
 // ResourceType, ResourceName, EventSource, AccessKeyId, and "*" for all records). Postings wait
-// in memory and are written with a later commit, merged, every Options.IndexInterval (250 ms),
-// with a digest, on Close, and before this process answers LookupEvents (SyncIndex): an index
-// row costs SQLite about what a log block costs, and one per attribute with every commit was
-// most of the commit. The index is derived data: the mark says how far it is stored, and a
-// process that resumes its chain after a crash rebuilds the postings of the records after the
-// mark from their blocks. Readers of the store that are not the writing process (other
-// replicas, the CLI while Sluice runs) see a record in lookups up to IndexInterval after it was
-// acknowledged; Verify and Export read the blocks and see it at once. Postings that share an
+// in memory and are written with a later commit, merged, every Options.IndexInterval (250 ms)
+// or Options.IndexEvery postings, with a digest, on Close, and before this process answers
+// LookupEvents (SyncIndex): an index row costs SQLite about what a log block costs, and one per
+// attribute with every commit was most of the commit. The index is derived data: the mark says
+// how far it is stored, and a process that resumes its chain after a crash rebuilds the
+// postings of the records after the mark from their blocks (a commit reported failed but stored
+// after all is rebuilt the same way). A process that had to leave its chain for a fresh one
+// (see Chains) indexes the fresh chain with every commit, since no restart reopens it. Readers
+// of the store other than the writing process (other replicas, the CLI while Sluice runs) see a
+// record in lookups up to IndexInterval after it was acknowledged, or, if the writer was killed
+// first, once its chain is opened again; Verify and Export read the blocks and see it at once. Postings that share an
 // attribute value share a row, as long as they lie within a second of each other (at most
 // 1,024 to a row). A row's key carries its newest time inverted, so a prefix listing is newest first
 // and LookupEvents reads only the rows of the records it returns, however long the log grows;

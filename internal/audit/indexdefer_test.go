@@ -3,9 +3,12 @@ package audit
 import (
 	"context"
 	"errors"
+	"slices"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/sluicehq/sluice/internal/awsproto"
 
@@ -30,6 +33,54 @@ func lookAll(t *testing.T, r store.Reader) []string {
 			return ids
 		}
 		q.NextToken = next
+	}
+}
+
+// loggedIDs returns the event ids of every record in the store's log blocks.
+func loggedIDs(t *testing.T, st store.Reader) []string {
+	t.Helper()
+	recs, err := st.List(context.Background(), NSLog, storeAll)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, r := range recs {
+		es, err := DecodeBlock(r.Value)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range es {
+			ev, err := ParseEvent(e.Event)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, ev.EventID)
+		}
+	}
+	return ids
+}
+
+// checkIndexed fails t unless the store's index finds exactly the records of its log, each once.
+func checkIndexed(t *testing.T, st store.Reader, want int) {
+	t.Helper()
+	got, logged := lookAll(t, st), loggedIDs(t, st)
+	slices.Sort(got)
+	slices.Sort(logged)
+	if len(logged) != want {
+		t.Errorf("the log holds %d records, want %d", len(logged), want)
+	}
+	if diff := cmp.Diff(logged, got); diff != "" {
+		t.Errorf("index against log (-logged +indexed):\n%s", diff)
+	}
+}
+
+// crash makes l's store refuse writes and closes l: whatever l had not written is lost, as in
+// a kill.
+func crash(t *testing.T, l *Log, fail *atomic.Bool) {
+	t.Helper()
+	fail.Store(true)
+	if err := l.Close(); err == nil {
+		t.Fatal("Close wrote to a failing store")
 	}
 }
 
@@ -99,13 +150,14 @@ func TestIndexWrittenOnItsOwn(t *testing.T) {
 func TestIndexRebuiltAfterCrash(t *testing.T) {
 	ctx := context.Background()
 	st := memstore.New(nil)
-	crashed := openLog(t, st, &Options{Chain: "c-crash", IndexInterval: time.Hour, DigestInterval: time.Hour})
+	var fail atomic.Bool
+	crashed := openLog(t, flakyStore{st, &fail}, &Options{Chain: "c-crash", IndexInterval: time.Hour, DigestInterval: time.Hour})
 	fill(t, crashed, 40, t0)
 	if err := crashed.SyncIndex(ctx); err != nil {
 		t.Fatal(err)
 	}
 	fillMode(t, crashed, 70, t0.Add(time.Minute), true) // three blocks, postings only in memory
-	// The process dies here: nothing more of crashed reaches the store.
+	crash(t, crashed, &fail)
 	if got := len(lookAll(t, st)); got != 40 {
 		t.Fatalf("before the restart the index finds %d records, want 40", got)
 	}
@@ -114,10 +166,7 @@ func TestIndexRebuiltAfterCrash(t *testing.T) {
 	if err := next.Close(); err != nil {
 		t.Fatal(err)
 	}
-	got := lookAll(t, st)
-	if len(got) != 110 || !distinct(got) {
-		t.Fatalf("after the restart the index finds %d records (distinct %v), want 110", len(got), distinct(got))
-	}
+	checkIndexed(t, st, 110)
 	rep, err := Verify(ctx, st, testRing(t), nil)
 	if err != nil || !rep.OK() || rep.Records != 110 {
 		t.Fatalf("verify: %+v, %v", rep, err)
@@ -125,9 +174,7 @@ func TestIndexRebuiltAfterCrash(t *testing.T) {
 	// A third start has nothing to rebuild.
 	third := openLog(t, st, &Options{Chain: "c-crash"})
 	third.Close()
-	if got := lookAll(t, st); len(got) != 110 || !distinct(got) {
-		t.Fatalf("after a clean restart: %d records (distinct %v)", len(got), distinct(got))
-	}
+	checkIndexed(t, st, 110)
 }
 
 // TestIndexMarkAbsent: a chain written before postings waited has no mark and a complete index;
@@ -153,13 +200,96 @@ func TestIndexMarkAbsent(t *testing.T) {
 // rebuilt too (its mark was written when it started).
 func TestIndexRebuiltNewChain(t *testing.T) {
 	st := memstore.New(nil)
-	crashed := openLog(t, st, &Options{Chain: "c-new", IndexInterval: time.Hour, DigestInterval: time.Hour})
+	var fail atomic.Bool
+	crashed := openLog(t, flakyStore{st, &fail}, &Options{Chain: "c-new", IndexInterval: time.Hour, DigestInterval: time.Hour})
 	fill(t, crashed, 7, t0)
+	crash(t, crashed, &fail)
 	next := openLog(t, st, &Options{Chain: "c-new"})
 	next.Close()
-	if got := lookAll(t, st); len(got) != 7 || !distinct(got) {
-		t.Fatalf("%d records (distinct %v), want 7", len(got), distinct(got))
+	checkIndexed(t, st, 7)
+}
+
+// TestIndexChainSwitch: two processes on one chain id; the one that moves to a new chain writes
+// the old chain's waiting postings, and the new chain's with every commit (no restart would
+// reopen it). Every record is indexed once, through a crash of the process that moved.
+func TestIndexChainSwitch(t *testing.T) {
+	st := memstore.New(nil)
+	var failA, failB atomic.Bool
+	opts := &Options{Chain: "c-same", IndexInterval: time.Hour, DigestInterval: time.Hour}
+	a := openLog(t, flakyStore{st, &failA}, opts)
+	b := openLog(t, flakyStore{st, &failB}, opts)
+	fill(t, b, 3, t0) // postings wait under c-same
+	fill(t, a, 2, t0) // a's head version is stale: a moves to a new chain
+	fill(t, a, 2, t0.Add(time.Minute))
+	if a.Chain() == "c-same" {
+		t.Fatal("a did not move to a new chain")
 	}
+	crash(t, a, &failA) // nothing of a's new chain may be waiting
+	crash(t, b, &failB) // b's postings are rebuilt by the next process on c-same
+	next := openLog(t, st, &Options{Chain: "c-same"})
+	next.Close()
+	checkIndexed(t, st, 7)
+}
+
+// TestIndexChainSwitchWaiting: the process that moves off a chain had postings of it waiting;
+// it writes them and moves the chain's mark past them, so the next process on the chain does not
+// index them again.
+func TestIndexChainSwitchWaiting(t *testing.T) {
+	st := memstore.New(nil)
+	var failA, failB atomic.Bool
+	opts := &Options{Chain: "c-same", IndexInterval: time.Hour, DigestInterval: time.Hour}
+	a := openLog(t, flakyStore{st, &failA}, opts)
+	fill(t, a, 2, t0) // records 1 and 2, postings waiting in a
+	b := openLog(t, flakyStore{st, &failB}, opts)
+	// Records 3 and 4, a second after 1 and 2, so that rows group them differently; b rebuilt
+	// 1 and 2 at Open, and all four wait in b.
+	fill(t, b, 2, t0.Add(time.Second))
+	fill(t, a, 1, t0.Add(2*time.Minute))
+	if a.Chain() == "c-same" {
+		t.Fatal("a did not move to a new chain")
+	}
+	crash(t, a, &failA)
+	crash(t, b, &failB)
+	next := openLog(t, st, &Options{Chain: "c-same"})
+	next.Close()
+	checkIndexed(t, st, 5)
+}
+
+// lostAckStore stores an Update but reports it failed while lose is set.
+type lostAckStore struct {
+	store.Store
+	lose *atomic.Bool
+}
+
+func (s lostAckStore) Update(ctx context.Context, fn func(store.Tx) error) error {
+	if err := s.Store.Update(ctx, fn); err != nil {
+		return err
+	}
+	if s.lose.Load() {
+		return store.E("update", store.Internal, "", "", errors.New("connection reset after commit"))
+	}
+	return nil
+}
+
+// TestIndexLostAcknowledgement: a commit reported as failed that was stored after all keeps its
+// records indexed (the next commit finds the head moved and rebuilds their postings).
+func TestIndexLostAcknowledgement(t *testing.T) {
+	ctx := context.Background()
+	st := memstore.New(nil)
+	var lose atomic.Bool
+	l := openLog(t, lostAckStore{st, &lose}, &Options{IndexInterval: time.Hour})
+	fill(t, l, 4, t0)
+	lose.Store(true)
+	c, info := call(userP, awsproto.STS, "CreateRole", t0.Add(time.Minute))
+	if err := l.Record(ctx, c, 200, info); err == nil {
+		t.Fatal("Record reported success")
+	}
+	lose.Store(false)
+	fill(t, l, 3, t0.Add(2*time.Minute))
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	checkIndexed(t, st, 8)
 }
 
 // flakyStore fails Update while fail is set.
@@ -193,10 +323,7 @@ func TestIndexFailedCommit(t *testing.T) {
 	if err := l.Close(); err != nil {
 		t.Fatal(err)
 	}
-	got := lookAll(t, st)
-	if len(got) != 8 || !distinct(got) {
-		t.Fatalf("%d records (distinct %v), want 8", len(got), distinct(got))
-	}
+	checkIndexed(t, st, 8)
 	found, _, err := Lookup(ctx, st, Query{Attr: EventName, Value: "CreateRole", Limit: 50})
 	if err != nil {
 		t.Fatal(err)

@@ -42,11 +42,12 @@ type Options struct {
 	DigestInterval time.Duration
 	// MaxBatch caps the records of one transaction and log block (default 256).
 	MaxBatch int
-	// The index postings of committed records are kept in memory and written with a commit
-	// every IndexInterval (default 250 ms) or once IndexEvery postings wait (default 16384), on
-	// Close, and before this process answers LookupEvents (SyncIndex).
+	// IndexInterval is how long the index postings of committed records may wait in memory
+	// before a commit writes them (default 250 ms). They are also written with every digest,
+	// on Close, and before this process answers LookupEvents (SyncIndex).
 	IndexInterval time.Duration
-	IndexEvery    int
+	// IndexEvery is how many postings may wait before a commit writes them (default 16384).
+	IndexEvery int
 }
 
 // Log is the durable audit log. It implements server.Auditor.
@@ -85,13 +86,15 @@ type Log struct {
 	idxNow      bool // the next commit writes the waiting postings (SyncIndex)
 	// Postings of committed records not yet in NSIndex (of chain idxChain), and when the index
 	// was last written.
-	idxPending *postings
-	idxChain   ChainID
-	idxAt      time.Time
-	idxMarked  bool   // the chain has its NSIndexMark row
-	lines      []byte // entry lines of the batch being committed
-	scratch    []byte // its log blocks, compressed
-	finalErr   error
+	idxPending  *postings
+	idxChain    ChainID
+	idxAt       time.Time
+	idxMarked   bool   // the chain has its NSIndexMark row
+	idxChainSeq uint64 // after a chain switch: the old chain's last record (see commit)
+	switched    bool   // this process moved off the chain it opened
+	lines       []byte // entry lines of the batch being committed
+	scratch     []byte // its log blocks, compressed
+	finalErr    error
 }
 
 // blockRecords caps the entries of one log block, so that reading one record (LookupEvents)
@@ -192,8 +195,8 @@ func (l *Log) loadHead(ctx context.Context) error {
 
 // loadIndex reads how far the chain's postings are stored and rebuilds in memory those of the
 // records after that: they were committed, but the process stopped before writing their
-// postings. A chain without a mark is new, or was indexed with every commit by an earlier
-// release: the first commit writes its mark, with the first postings left waiting.
+// postings. A chain without a readable mark is new, or was indexed with every commit by an
+// earlier release: the first commit writes its mark, with the first postings left waiting.
 func (l *Log) loadIndex(ctx context.Context) error {
 	l.idxChain, l.idxPending, l.idxMarked = l.chain, newPostings(), false
 	rec, err := l.st.Get(ctx, NSIndexMark, string(l.chain))
@@ -203,46 +206,60 @@ func (l *Log) loadIndex(ctx context.Context) error {
 	case err != nil:
 		return E(Unavailable, "read index mark", err)
 	}
-	l.idxMarked = true
 	mark, err := strconv.ParseUint(string(rec.Value), 10, 64)
 	if err != nil || mark > l.seq {
 		// Not something this process wrote: nothing to rebuild (Verify checks the chain).
 		l.log.Warn("audit index mark does not match the chain head", "chain", string(l.chain), "mark", string(rec.Value), "head", l.seq)
 		return nil
 	}
-	after := seqKey(l.chain, mark)
-	for mark < l.seq {
+	l.idxMarked = true
+	if err := l.replay(ctx, mark); err != nil {
+		return err
+	}
+	if n := l.idxPending.n; n > 0 {
+		l.log.Info("audit index: postings of records committed before a restart rebuilt", "chain", string(l.chain), "postings", n)
+	}
+	return nil
+}
+
+// replay adds to the waiting postings those of the chain's records after seq, up to the head,
+// from their blocks. A block or record it cannot read is skipped (Verify reports it): it must
+// not keep the log from opening.
+func (l *Log) replay(ctx context.Context, seq uint64) error {
+	after := seqKey(l.chain, seq)
+	for seq < l.seq {
 		recs, err := listFrom(ctx, l.st, NSLog, string(l.chain)+"/", after, 16)
 		if err != nil {
 			return E(Unavailable, "read log", err)
 		}
 		if len(recs) == 0 {
-			break // the verifier reports the missing records
+			return nil // the verifier reports the missing records
 		}
 		for _, r := range recs {
+			after = r.Key
 			_, end, _ := parseSeqKey(r.Key)
 			entries, err := DecodeBlock(r.Value)
 			if err != nil {
-				return err
+				l.log.Warn("audit index: unreadable log block not indexed", "block", r.Key, "err", err)
+				continue
 			}
 			for _, e := range entries {
-				if e.Seq <= mark || e.Chain != l.chain {
+				if e.Seq <= seq || e.Seq > l.seq || e.Chain != l.chain {
 					continue
 				}
 				ev, err := ParseEvent(e.Event)
 				if err != nil {
-					return E(Corrupt, "read log", err)
+					l.log.Warn("audit index: unreadable record not indexed", "chain", string(l.chain), "seq", e.Seq, "err", err)
+					continue
 				}
 				for _, pre := range indexPrefixes(ev) {
 					l.idxPending.add(pre, ev.Time(), e.Seq, end)
 				}
-				mark = e.Seq
 			}
-			after = r.Key
+			if end >= l.seq {
+				return nil
+			}
 		}
-	}
-	if n := l.idxPending.n; n > 0 {
-		l.log.Info("audit index: postings of records written before a restart rebuilt", "chain", string(l.chain), "postings", n)
 	}
 	return nil
 }
@@ -253,7 +270,8 @@ func (l *Log) SyncIndex(ctx context.Context) error {
 	l.closeMu.RLock()
 	if l.closed {
 		l.closeMu.RUnlock()
-		return nil // Close wrote them
+		<-l.done // Close writes them
+		return l.finalErr
 	}
 	ch := make(chan error, 1)
 	select {
@@ -432,7 +450,9 @@ func (l *Log) writer() {
 			var err error
 			if l.idxPending.n > 0 {
 				l.idxNow = true
-				err = l.commit(nil, false)
+				if err = l.commit(nil, false); err != nil {
+					l.log.Error("audit index write failed", "err", err)
+				}
 			}
 			ch <- err
 			continue
@@ -502,6 +522,9 @@ func (l *Log) commit(batch []*pending, forceDigest bool) error {
 			return E(Unavailable, "record", nerr)
 		}
 		l.log.Warn("audit chain is written by another process; starting a new chain", "old_chain", string(old), "new_chain", string(id))
+		// The waiting postings are the old chain's up to here. No restart reopens the new
+		// chain (the data directory names the old one), so it is indexed with every commit.
+		l.idxChainSeq, l.switched = l.seq, true
 		l.chain, l.seq, l.last, l.headVersion, l.digestSeq = id, 0, Hash{}, 0, 0
 		err = l.tryCommit(batch, forceDigest)
 	}
@@ -519,8 +542,16 @@ func (l *Log) tryCommit(batch []*pending, forceDigest bool) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if l.stale {
+		prev, chain := l.seq, l.chain
 		if err := l.loadHead(ctx); err != nil {
 			return err
+		}
+		if l.chain == chain && l.idxChain == chain && l.seq > prev {
+			// A commit reported as failed was stored after all (its acknowledgement was lost):
+			// its postings, dropped with the failure, come back from its blocks.
+			if err := l.replay(ctx, prev); err != nil {
+				return err
+			}
 		}
 	}
 	type blockRow struct {
@@ -556,8 +587,9 @@ func (l *Log) tryCommit(batch []*pending, forceDigest bool) error {
 	for _, p := range batch {
 		for _, r := range p.recs {
 			seq++
-			// The block that will hold this record ends at blockEnd; postings name it, so a
-			// reader fetches the block with one point read.
+			// The block that will hold this record ends at blockEnd, unless the block is cut
+			// early for its size; postings name it, so a reader usually fetches the block with
+			// one point read (and searches when the block was cut).
 			i := seq - l.seq - 1
 			blockEnd := l.seq + min((i/blockRecords+1)*blockRecords, total)
 			l.assignID(r, l.chain, seq, [6]byte(rnd[6*i:]))
@@ -569,7 +601,8 @@ func (l *Log) tryCommit(batch []*pending, forceDigest bool) error {
 				blockStart, inBlock = len(l.lines), 0
 			}
 			for _, pre := range r.index {
-				postings.add(pre, r.at, seq, blockEnd)
+				// At the record's eventTime (whole seconds), as a rebuild from the log sees it.
+				postings.add(pre, r.at.Truncate(time.Second), seq, blockEnd)
 			}
 		}
 	}
@@ -590,7 +623,7 @@ func (l *Log) tryCommit(batch []*pending, forceDigest bool) error {
 	if !sameChain {
 		waiting += postings.n
 	}
-	writeIndex := waiting > 0 && (digest || l.idxNow || !sameChain || waiting >= l.idxEvery || now.Sub(l.idxAt) >= l.idxInterval)
+	writeIndex := waiting > 0 && (digest || l.idxNow || !sameChain || l.switched || waiting >= l.idxEvery || now.Sub(l.idxAt) >= l.idxInterval)
 	var idx []indexRow
 	if writeIndex {
 		idx = l.idxPending.rows(l.idxChain)
@@ -610,6 +643,11 @@ func (l *Log) tryCommit(batch []*pending, forceDigest bool) error {
 		}
 		for _, row := range idx {
 			if _, err := tx.Put(ctx, NSIndex, row.key, row.value); err != nil {
+				return err
+			}
+		}
+		if writeIndex && !sameChain {
+			if err := raiseMark(ctx, tx, l.idxChain, l.idxChainSeq); err != nil {
 				return err
 			}
 		}
@@ -653,3 +691,20 @@ func (l *Log) tryCommit(batch []*pending, forceDigest bool) error {
 }
 
 func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }
+
+// raiseMark records that chain's postings are stored up to seq, unless its mark is already past
+// it (the other process that writes the chain may have moved it on).
+func raiseMark(ctx context.Context, tx store.Tx, chain ChainID, seq uint64) error {
+	rec, err := tx.Get(ctx, NSIndexMark, string(chain))
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+	case err != nil:
+		return err
+	default:
+		if cur, perr := strconv.ParseUint(string(rec.Value), 10, 64); perr == nil && cur >= seq {
+			return nil
+		}
+	}
+	_, err = tx.Put(ctx, NSIndexMark, string(chain), strconv.AppendUint(nil, seq, 10))
+	return err
+}
