@@ -3,6 +3,7 @@ package audit
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"sync/atomic"
 	"testing"
@@ -102,9 +103,10 @@ func TestIndexWaitsAndSyncs(t *testing.T) {
 	st := memstore.New(nil)
 	l := openLog(t, st, &Options{IndexInterval: time.Hour})
 	defer l.Close()
-	fill(t, l, 30, t0)
-	if got := lookAll(t, st); len(got) != 0 {
-		t.Fatalf("the store's index has %d records before its postings were due", len(got))
+	fill(t, l, 30, t0) // one record a commit
+	// The chain's first commit wrote its postings with the chain's mark; the others wait.
+	if got := lookAll(t, st); len(got) != 1 {
+		t.Fatalf("the store's index has %d records before their postings were due, want 1", len(got))
 	}
 	var slot Slot
 	slot.Set(l)
@@ -274,22 +276,29 @@ func (s lostAckStore) Update(ctx context.Context, fn func(store.Tx) error) error
 // TestIndexLostAcknowledgement: a commit reported as failed that was stored after all keeps its
 // records indexed (the next commit finds the head moved and rebuilds their postings).
 func TestIndexLostAcknowledgement(t *testing.T) {
-	ctx := context.Background()
-	st := memstore.New(nil)
-	var lose atomic.Bool
-	l := openLog(t, lostAckStore{st, &lose}, &Options{IndexInterval: time.Hour})
-	fill(t, l, 4, t0)
-	lose.Store(true)
-	c, info := call(userP, awsproto.STS, "CreateRole", t0.Add(time.Minute))
-	if err := l.Record(ctx, c, 200, info); err == nil {
-		t.Fatal("Record reported success")
+	for _, before := range []int{0, 4} { // 0: the chain's first commit, which writes its mark
+		t.Run(fmt.Sprintf("after %d records", before), func(t *testing.T) {
+			ctx := context.Background()
+			st := memstore.New(nil)
+			var lose, fail atomic.Bool
+			l := openLog(t, lostAckStore{flakyStore{st, &fail}, &lose}, &Options{Chain: "c-ack", IndexInterval: time.Hour, DigestInterval: time.Hour})
+			fill(t, l, before, t0)
+			lose.Store(true)
+			c, info := call(userP, awsproto.STS, "CreateRole", t0.Add(time.Minute))
+			if err := l.Record(ctx, c, 200, info); err == nil {
+				t.Fatal("Record reported success")
+			}
+			lose.Store(false)
+			fill(t, l, 3, t0.Add(2*time.Minute))
+			// Killed before the postings were written: the next process rebuilds them.
+			crash(t, l, &fail)
+			next := openLog(t, st, &Options{Chain: "c-ack"})
+			if err := next.Close(); err != nil {
+				t.Fatal(err)
+			}
+			checkIndexed(t, st, before+4)
+		})
 	}
-	lose.Store(false)
-	fill(t, l, 3, t0.Add(2*time.Minute))
-	if err := l.Close(); err != nil {
-		t.Fatal(err)
-	}
-	checkIndexed(t, st, 8)
 }
 
 // flakyStore fails Update while fail is set.

@@ -623,7 +623,9 @@ func (l *Log) tryCommit(batch []*pending, forceDigest bool) error {
 	if !sameChain {
 		waiting += postings.n
 	}
-	writeIndex := waiting > 0 && (digest || l.idxNow || !sameChain || l.switched || waiting >= l.idxEvery || now.Sub(l.idxAt) >= l.idxInterval)
+	// A chain's first commit in this process writes its postings with its mark.
+	writeIndex := waiting > 0 && (digest || l.idxNow || !sameChain || l.switched || !l.idxMarked ||
+		waiting >= l.idxEvery || now.Sub(l.idxAt) >= l.idxInterval)
 	var idx []indexRow
 	if writeIndex {
 		idx = l.idxPending.rows(l.idxChain)
@@ -657,7 +659,7 @@ func (l *Log) tryCommit(batch []*pending, forceDigest bool) error {
 				return err
 			}
 		case !l.idxMarked:
-			// Postings up to the batch are stored (none wait yet); the batch's will wait.
+			// Nothing waits: every record so far has its postings stored.
 			if _, err := tx.Put(ctx, NSIndexMark, string(l.chain), strconv.AppendUint(nil, l.seq, 10)); err != nil {
 				return err
 			}
