@@ -47,7 +47,7 @@
 //	audit/log    <chain>/<last seq, 20 digits>                   block: up to 32 entries, one JSON line each, zstd-compressed
 //	audit/head   <chain>                                         signed head (Digest JSON)
 //	audit/digest <chain>/<seq, 20 digits>                        signed digest (Digest JSON)
-//	audit/idx    <attr>/<value>/<inverted time>/<chain>/<seq>    postings: "<inverted time> <seq> <block>" lines
+//	audit/idx    <attr>/<value>/<inverted time>/<chain>/<seq>    postings: time, seq and block of each (appendPostings)
 //	audit/idxmark <chain>                                        last sequence number whose postings are stored
 //
 // A batch is cut into blocks of 32 entries (fewer when they grow past 64 MiB), so a busy log
