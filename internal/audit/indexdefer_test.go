@@ -75,13 +75,18 @@ func checkIndexed(t *testing.T, st store.Reader, want int) {
 	}
 }
 
-// crash makes l's store refuse writes and closes l: whatever l had not written is lost, as in
-// a kill.
-func crash(t *testing.T, l *Log, fail *atomic.Bool) {
+// killable opens a log on st and returns it with its kill: the kill makes the log's store
+// refuse writes and closes it, so whatever the log had not written is lost, as in a kill -9.
+func killable(t *testing.T, st store.Store, opts *Options) (*Log, func()) {
 	t.Helper()
-	fail.Store(true)
-	if err := l.Close(); err == nil {
-		t.Fatal("Close wrote to a failing store")
+	var fail atomic.Bool
+	l := openLog(t, flakyStore{st, &fail}, opts)
+	return l, func() {
+		t.Helper()
+		fail.Store(true)
+		if err := l.Close(); err == nil {
+			t.Fatal("Close wrote to a failing store")
+		}
 	}
 }
 
@@ -152,14 +157,13 @@ func TestIndexWrittenOnItsOwn(t *testing.T) {
 func TestIndexRebuiltAfterCrash(t *testing.T) {
 	ctx := context.Background()
 	st := memstore.New(nil)
-	var fail atomic.Bool
-	crashed := openLog(t, flakyStore{st, &fail}, &Options{Chain: "c-crash", IndexInterval: time.Hour, DigestInterval: time.Hour})
+	crashed, kill := killable(t, st, &Options{Chain: "c-crash", IndexInterval: time.Hour, DigestInterval: time.Hour})
 	fill(t, crashed, 40, t0)
 	if err := crashed.SyncIndex(ctx); err != nil {
 		t.Fatal(err)
 	}
 	fillMode(t, crashed, 70, t0.Add(time.Minute), true) // three blocks, postings only in memory
-	crash(t, crashed, &fail)
+	kill()
 	if got := len(lookAll(t, st)); got != 40 {
 		t.Fatalf("before the restart the index finds %d records, want 40", got)
 	}
@@ -202,10 +206,9 @@ func TestIndexMarkAbsent(t *testing.T) {
 // rebuilt too (its mark was written when it started).
 func TestIndexRebuiltNewChain(t *testing.T) {
 	st := memstore.New(nil)
-	var fail atomic.Bool
-	crashed := openLog(t, flakyStore{st, &fail}, &Options{Chain: "c-new", IndexInterval: time.Hour, DigestInterval: time.Hour})
+	crashed, kill := killable(t, st, &Options{Chain: "c-new", IndexInterval: time.Hour, DigestInterval: time.Hour})
 	fill(t, crashed, 7, t0)
-	crash(t, crashed, &fail)
+	kill()
 	next := openLog(t, st, &Options{Chain: "c-new"})
 	next.Close()
 	checkIndexed(t, st, 7)
@@ -216,18 +219,17 @@ func TestIndexRebuiltNewChain(t *testing.T) {
 // reopen it). Every record is indexed once, through a crash of the process that moved.
 func TestIndexChainSwitch(t *testing.T) {
 	st := memstore.New(nil)
-	var failA, failB atomic.Bool
 	opts := &Options{Chain: "c-same", IndexInterval: time.Hour, DigestInterval: time.Hour}
-	a := openLog(t, flakyStore{st, &failA}, opts)
-	b := openLog(t, flakyStore{st, &failB}, opts)
+	a, killA := killable(t, st, opts)
+	b, killB := killable(t, st, opts)
 	fill(t, b, 3, t0) // postings wait under c-same
 	fill(t, a, 2, t0) // a's head version is stale: a moves to a new chain
 	fill(t, a, 2, t0.Add(time.Minute))
 	if a.Chain() == "c-same" {
 		t.Fatal("a did not move to a new chain")
 	}
-	crash(t, a, &failA) // nothing of a's new chain may be waiting
-	crash(t, b, &failB) // b's postings are rebuilt by the next process on c-same
+	killA() // nothing of a's new chain may be waiting
+	killB() // b's postings are rebuilt by the next process on c-same
 	next := openLog(t, st, &Options{Chain: "c-same"})
 	next.Close()
 	checkIndexed(t, st, 7)
@@ -238,11 +240,10 @@ func TestIndexChainSwitch(t *testing.T) {
 // index them again.
 func TestIndexChainSwitchWaiting(t *testing.T) {
 	st := memstore.New(nil)
-	var failA, failB atomic.Bool
 	opts := &Options{Chain: "c-same", IndexInterval: time.Hour, DigestInterval: time.Hour}
-	a := openLog(t, flakyStore{st, &failA}, opts)
+	a, killA := killable(t, st, opts)
 	fill(t, a, 2, t0) // records 1 and 2, postings waiting in a
-	b := openLog(t, flakyStore{st, &failB}, opts)
+	b, killB := killable(t, st, opts)
 	// Records 3 and 4, a second after 1 and 2, so that rows group them differently; b rebuilt
 	// 1 and 2 at Open, and all four wait in b.
 	fill(t, b, 2, t0.Add(time.Second))
@@ -250,8 +251,8 @@ func TestIndexChainSwitchWaiting(t *testing.T) {
 	if a.Chain() == "c-same" {
 		t.Fatal("a did not move to a new chain")
 	}
-	crash(t, a, &failA)
-	crash(t, b, &failB)
+	killA()
+	killB()
 	next := openLog(t, st, &Options{Chain: "c-same"})
 	next.Close()
 	checkIndexed(t, st, 5)
@@ -280,8 +281,8 @@ func TestIndexLostAcknowledgement(t *testing.T) {
 		t.Run(fmt.Sprintf("after %d records", before), func(t *testing.T) {
 			ctx := context.Background()
 			st := memstore.New(nil)
-			var lose, fail atomic.Bool
-			l := openLog(t, lostAckStore{flakyStore{st, &fail}, &lose}, &Options{Chain: "c-ack", IndexInterval: time.Hour, DigestInterval: time.Hour})
+			var lose atomic.Bool
+			l, kill := killable(t, lostAckStore{st, &lose}, &Options{Chain: "c-ack", IndexInterval: time.Hour, DigestInterval: time.Hour})
 			fill(t, l, before, t0)
 			lose.Store(true)
 			c, info := call(userP, awsproto.STS, "CreateRole", t0.Add(time.Minute))
@@ -291,7 +292,7 @@ func TestIndexLostAcknowledgement(t *testing.T) {
 			lose.Store(false)
 			fill(t, l, 3, t0.Add(2*time.Minute))
 			// Killed before the postings were written: the next process rebuilds them.
-			crash(t, l, &fail)
+			kill()
 			next := openLog(t, st, &Options{Chain: "c-ack"})
 			if err := next.Close(); err != nil {
 				t.Fatal(err)

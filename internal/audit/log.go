@@ -3,7 +3,6 @@ package audit
 import (
 	"context"
 	"crypto/rand"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -691,8 +690,6 @@ func (l *Log) tryCommit(batch []*pending, forceDigest bool) error {
 	}
 	return nil
 }
-
-func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }
 
 // raiseMark records that chain's postings are stored up to seq, unless its mark is already past
 // it (the other process that writes the chain may have moved it on).

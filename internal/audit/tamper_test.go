@@ -2,6 +2,7 @@ package audit
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -127,7 +128,7 @@ func TestTamper(t *testing.T) {
 			rec, _ := tx.Get(context.Background(), NSHead, "c-test")
 			d, _ := DecodeDigest(rec.Value)
 			d.Seq = 27
-			data, _ := jsonMarshal(d)
+			data, _ := json.Marshal(d)
 			tx.Put(context.Background(), NSHead, "c-test", data)
 		}, 0, "bad signature"},
 	} {
